@@ -1,0 +1,40 @@
+"""{{ cookiecutter.project_name }}: the Flask application factory.
+
+``create_app`` is a list of named steps. Settings are read and validated first, logging is
+configured before Flask first touches ``app.logger`` (so Flask adds no handler of its own and
+no line is printed twice), then the app gets its request context, routes and error handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from .config import Settings, load_settings
+from .errors import register_errorhandlers
+from .observability.request_logging import init_request_logging
+from .observability.setup import configure_logging
+from .routes import bp as routes_bp
+
+
+def register_observability(app: Flask, settings: Settings) -> None:
+    init_request_logging(app, settings)
+
+
+def register_blueprints(app: Flask, settings: Settings) -> None:
+    app.register_blueprint(routes_bp)
+
+
+STEPS = (register_observability, register_blueprints, register_errorhandlers)
+
+
+def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
+    """Build the app. ``overrides`` take priority over the environment (tests use them)."""
+    settings = load_settings(overrides)
+    configure_logging(settings)
+    app = Flask(__name__)
+    app.config.update(TESTING=settings.testing, SETTINGS=settings)
+    for step in STEPS:
+        step(app, settings)
+    return app

@@ -1,0 +1,176 @@
+"""Settings read from the environment once, validated, and frozen.
+
+``load_settings`` is called inside ``create_app`` (and by ``gunicorn.conf.py`` before any
+worker starts), never at import. Values come from, in rising priority: the ``.env`` file
+(``ENV_FILE``, default ``.env``; empty disables it), the process environment, and the
+``overrides`` mapping that tests pass. A bad value raises ``ConfigError`` whose message names
+the variable and the accepted values; ``exit_on_config_error`` turns it into one CRITICAL
+line on stderr and a non-zero exit instead of a traceback wall.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NoReturn, TypeVar
+
+from dotenv import dotenv_values
+
+# Chosen at generation time (log_format); LOG_FORMAT overrides it at run time.
+DEFAULT_LOG_FORMAT = "{{ cookiecutter.log_format }}"
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FORMATS = ("json", "text")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off", "")
+MIN_DEBUG_TOKEN_CHARS = 16
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the service cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    log_level: str = "INFO"
+    log_levels: Mapping[str, str] = field(default_factory=dict)
+    log_format: str = DEFAULT_LOG_FORMAT
+    log_redact_keys: tuple[str, ...] = ()
+    slow_request_ms: float = 1000.0
+    debug_log_token: str = ""
+    log_sample_rate: float = 0.0
+    testing: bool = False
+    # Everything the optional file handler needs (None when log_to_file was "no").
+    file: object | None = None
+
+    @property
+    def per_request_debug_possible(self) -> bool:
+        """True when some request may log at DEBUG while the service runs at a higher level."""
+        return bool(self.debug_log_token) or self.log_sample_rate > 0
+
+
+def fail(name: str, value: str, accepted: str) -> NoReturn:
+    raise ConfigError(f"{name}={value!r} is not valid; accepted: {accepted}")
+
+
+def parse_choice(name: str, value: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    normalised = value.strip().upper() if upper else value.strip().lower()
+    if normalised not in choices:
+        fail(name, value, ", ".join(choices))
+    return normalised
+
+
+def parse_number(name: str, value: str, low: float, high: float | None = None) -> float:
+    accepted = f"a number from {low:g} to {high:g}" if high is not None else f"a number >= {low:g}"
+    try:
+        number = float(value)
+    except ValueError:
+        fail(name, value, accepted)
+    if math.isnan(number) or number < low or (high is not None and number > high):
+        fail(name, value, accepted)
+    return number
+
+
+def parse_int(name: str, value: str, low: int) -> int:
+    accepted = f"a whole number >= {low}"
+    try:
+        number = int(value.strip())
+    except ValueError:
+        fail(name, value, accepted)
+    if number < low:
+        fail(name, value, accepted)
+    return number
+
+
+def parse_bool(name: str, value: str) -> bool:
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    fail(name, value, ", ".join(TRUE_WORDS + FALSE_WORDS[:-1]))
+
+
+def parse_logger_levels(name: str, value: str) -> dict[str, str]:
+    """Parse ``"deps=DEBUG,werkzeug=WARNING"`` into ``{"deps": "DEBUG", ...}``."""
+    accepted = "comma-separated logger=LEVEL pairs, LEVEL one of " + ", ".join(LEVELS)
+    levels: dict[str, str] = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        logger, sep, level = item.partition("=")
+        logger = logger.strip()
+        if not sep or not logger or any(ch.isspace() for ch in logger):
+            fail(name, value, accepted)
+        if level.strip().upper() not in LEVELS:
+            fail(name, value, accepted)
+        levels[logger] = level.strip().upper()
+    return levels
+
+
+def parse_key_list(name: str, value: str) -> tuple[str, ...]:
+    keys = tuple(k.strip().lower().replace("-", "_") for k in value.split(",") if k.strip())
+    for key in keys:
+        if not key.replace("_", "").isalnum():
+            fail(name, value, "comma-separated key fragments of letters, digits, '_' or '-'")
+    return keys
+
+
+def parse_debug_token(name: str, value: str) -> str:
+    if value and (len(value) < MIN_DEBUG_TOKEN_CHARS or not value.isprintable() or " " in value):
+        fail(name, "<hidden>", f"empty (off) or at least {MIN_DEBUG_TOKEN_CHARS} printable non-space characters")
+    return value
+
+
+def read_environment(overrides: Mapping[str, object] | None) -> dict[str, str]:
+    """Merge .env, the process environment and overrides (later wins)."""
+    overrides = {key: str(value) for key, value in (overrides or {}).items()}
+    env_file = overrides.get("ENV_FILE", os.environ.get("ENV_FILE", ".env"))
+    merged: dict[str, str] = {}
+    if env_file and os.path.isfile(env_file):
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    merged.update(overrides)
+    return merged
+
+
+def load_file_settings(env: Mapping[str, str]) -> object | None:
+    """Settings of the optional rotating-file handler, if this service was generated with it."""
+    try:
+        from .observability import file_handler
+    except ImportError:  # generated with log_to_file=no: the module was not written
+        return None
+    return file_handler.load_file_settings(env)
+
+
+def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
+    env = read_environment(overrides)
+    get = env.get
+    return Settings(
+        log_level=parse_choice("LOG_LEVEL", get("LOG_LEVEL", "INFO"), LEVELS, upper=True),
+        log_levels=parse_logger_levels("LOG_LEVELS", get("LOG_LEVELS", "")),
+        log_format=parse_choice("LOG_FORMAT", get("LOG_FORMAT", DEFAULT_LOG_FORMAT), FORMATS),
+        log_redact_keys=parse_key_list("LOG_REDACT_KEYS", get("LOG_REDACT_KEYS", "")),
+        slow_request_ms=parse_number("SLOW_REQUEST_MS", get("SLOW_REQUEST_MS", "1000"), 0),
+        debug_log_token=parse_debug_token("DEBUG_LOG_TOKEN", get("DEBUG_LOG_TOKEN", "")),
+        log_sample_rate=parse_number("LOG_SAMPLE_RATE", get("LOG_SAMPLE_RATE", "0"), 0, 1),
+        testing=parse_bool("TESTING", get("TESTING", "false")),
+        file=load_file_settings(env),
+    )
+
+
+def exit_on_config_error(build: Callable[[], T]) -> T:
+    """Run ``build``; on ConfigError print one CRITICAL line and exit.
+
+    Exit status 4 is gunicorn's "app failed to load": its arbiter stops instead of
+    respawning workers that can never boot.
+    """
+    try:
+        return build()
+    except ConfigError as exc:
+        print(f"CRITICAL config: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(4) from None

@@ -1,0 +1,130 @@
+"""Request-scoped log context: who and what every record belongs to.
+
+One ``ContextVar`` holds an immutable ``LogContext`` for the current request (or nothing,
+outside requests, where every field reads ``-``). Context variables follow the request into
+``asyncio`` tasks and, through ``run_in_context``/``submit_in_context``, into threads and
+executors, which plain thread-locals do not.
+
+``ContextFilter`` stamps the fields onto each record on the thread that logged it, so a
+record handed to a queue or another thread keeps its request's identity.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
+from typing import ParamSpec, TypeVar
+
+# The fields every record carries, in both formats, in this order.
+CONTEXT_FIELDS = ("request_id", "user_id", "method", "path")
+MISSING = "-"
+MAX_REQUEST_ID = 128
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9\-_.:]+\Z")
+# W3C Trace Context: version-traceid-parentid-flags, lower-case hex; version ff is invalid.
+TRACEPARENT_RE = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?\Z")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class LogContext:
+    request_id: str = MISSING
+    user_id: str = MISSING
+    method: str = MISSING
+    path: str = MISSING
+    trace_id: str | None = None
+    # Why this request logs at DEBUG: "token", "sampled", or None.
+    debug_reason: str | None = None
+
+
+_current: contextvars.ContextVar[LogContext | None] = contextvars.ContextVar("log_context", default=None)
+_EMPTY = LogContext()
+
+
+def current() -> LogContext:
+    return _current.get() or _EMPTY
+
+
+def bind(context: LogContext) -> contextvars.Token:
+    return _current.set(context)
+
+
+def unbind(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
+def set_user_context(user_id: object | None) -> None:
+    """Attach the authenticated user to every later record of this request.
+
+    Call it once your auth layer knows who the caller is. ``None`` or ``""`` clears it.
+    Outside a request it does nothing, so shared code may call it freely.
+    """
+    context = _current.get()
+    if context is None:
+        return
+    _current.set(replace(context, user_id=str(user_id) if user_id not in (None, "") else MISSING))
+
+
+def valid_request_id(raw: str | None) -> str | None:
+    """The incoming X-Request-ID if it is 1-128 characters of ``A-Za-z0-9-_.:``, else None."""
+    if raw and len(raw) <= MAX_REQUEST_ID and REQUEST_ID_RE.match(raw):
+        return raw
+    return None
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def trace_id_from(traceparent: str | None) -> str | None:
+    """The trace ID of a valid W3C ``traceparent`` header, else None."""
+    if not traceparent or len(traceparent) > 512:
+        return None
+    match = TRACEPARENT_RE.match(traceparent.strip())
+    if not match:
+        return None
+    version, trace_id, parent_id, _flags, rest = match.groups()
+    if version == "ff" or (version == "00" and rest) or set(trace_id) == {"0"} or set(parent_id) == {"0"}:
+        return None
+    return trace_id
+
+
+class ContextFilter(logging.Filter):
+    """Stamp the current request's fields onto each record (``-`` outside a request).
+
+    Context wins over a caller's ``extra`` of the same name, so a request ID can't be forged
+    from a call site.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _current.get() or _EMPTY
+        record.request_id = context.request_id
+        record.user_id = context.user_id
+        record.method = context.method
+        record.path = context.path
+        record.trace_id = context.trace_id
+        return True
+
+
+def run_in_context(fn: Callable[P, R]) -> Callable[P, R]:
+    """Wrap ``fn`` so that, run on any thread, it sees this moment's request context.
+
+    ``threading.Thread(target=run_in_context(work)).start()`` logs with the request's ID.
+    """
+    snapshot = contextvars.copy_context()
+
+    def runner(*args: P.args, **kwargs: P.kwargs) -> R:
+        return snapshot.copy().run(fn, *args, **kwargs)
+
+    return runner
+
+
+def submit_in_context(executor: Executor, fn: Callable[..., R], /, *args: object, **kwargs: object) -> Future[R]:
+    """``executor.submit`` that carries the request context into the worker thread."""
+    return executor.submit(run_in_context(fn), *args, **kwargs)

@@ -1,0 +1,80 @@
+"""Safe ways to raise verbosity for one request instead of the whole service.
+
+- Per-request debug: only when ``DEBUG_LOG_TOKEN`` is configured and the request sends
+  ``X-Debug-Log: <that token>`` (compared in constant time) does that request log at DEBUG.
+  A wrong token enables nothing and is noted at WARNING without echoing it.
+- Sampling: ``LOG_SAMPLE_RATE`` gives that share of requests the same DEBUG detail. The choice
+  is a hash of the request ID, so every record of a sampled request is kept, and a request
+  replayed with the same ID is sampled the same way.
+
+``LevelGate`` is the handler filter that makes this work: when per-request debug is possible
+the loggers run at DEBUG and the gate drops DEBUG records of requests that did not ask.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import zlib
+from collections.abc import Mapping
+
+from .context import current
+
+DEBUG_HEADER = "X-Debug-Log"
+_LEVELS = logging.getLevelNamesMapping()
+
+
+def debug_enabled() -> bool:
+    """True when the current request was switched to DEBUG (token or sampling)."""
+    return current().debug_reason is not None
+
+
+def token_matches(sent: str | None, configured: str) -> bool:
+    if not configured or not sent:
+        return False
+    return hmac.compare_digest(sent.encode("utf-8", "replace"), configured.encode("utf-8"))
+
+
+def sampled(request_id: str, rate: float) -> bool:
+    """Deterministic by request ID: the same ID always gets the same answer."""
+    if rate <= 0:
+        return False
+    if rate >= 1:
+        return True
+    return zlib.crc32(request_id.encode()) / 0xFFFFFFFF < rate
+
+
+def debug_reason(sent_token: str | None, configured_token: str, request_id: str, rate: float) -> str | None:
+    if token_matches(sent_token, configured_token):
+        return "token"
+    if sampled(request_id, rate):
+        return "sampled"
+    return None
+
+
+class LevelGate(logging.Filter):
+    """Drop records below their logger's configured level unless the request asked for DEBUG.
+
+    ``base_level`` is LOG_LEVEL; ``logger_levels`` are the LOG_LEVELS overrides, matched by
+    logger name or dotted prefix. Only installed when per-request debug is possible.
+    """
+
+    def __init__(self, base_level: str, logger_levels: Mapping[str, str]) -> None:
+        super().__init__()
+        self.base = _LEVELS[base_level]
+        self.levels = {name: _LEVELS[level] for name, level in logger_levels.items()}
+        self._cache: dict[str, int] = {}
+
+    def threshold(self, name: str) -> int:
+        level = self._cache.get(name)
+        if level is None:
+            level = self.base
+            best = -1
+            for prefix, prefix_level in self.levels.items():
+                if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
+                    level, best = prefix_level, len(prefix)
+            self._cache[name] = level
+        return level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.threshold(record.name) or debug_enabled()

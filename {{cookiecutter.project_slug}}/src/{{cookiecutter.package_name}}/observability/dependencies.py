@@ -1,0 +1,113 @@
+"""Calls to other services, each logged as one ``dependency_call`` record.
+
+``track_dependency`` times any call (a database query, an SDK method) and logs dependency,
+``operation`` (the HTTP method or the call's name; ``method`` on every record is the incoming
+request's), a safe URL (no userinfo, query or fragment), status, ``duration_ms``,
+retries and an error category. ``http_request`` is a small outgoing-HTTP helper on the
+standard library that does the same and passes ``X-Request-ID`` and ``traceparent``
+downstream, so the other service's logs join this request's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .context import MISSING, current
+from .redaction import safe_url
+
+log = logging.getLogger("deps")
+
+
+@dataclass
+class DependencyCall:
+    """Filled in by the caller inside ``track_dependency`` (status, retries)."""
+
+    dependency: str
+    operation: str
+    url: str
+    status: int | None = None
+    retries: int = 0
+    error: str | None = None
+
+
+def error_category(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"http_{exc.code // 100}xx"
+    if isinstance(exc, (TimeoutError, socket.timeout)) or "timed out" in str(exc):
+        return "timeout"
+    if isinstance(exc, (ConnectionError, urllib.error.URLError, OSError)):
+        return "connection"
+    return type(exc).__name__
+
+
+def log_dependency_call(call: DependencyCall, duration_ms: float) -> None:
+    failed = call.error is not None or (call.status is not None and call.status >= 500)
+    log.log(
+        logging.WARNING if failed else logging.INFO,
+        "dependency_call",
+        extra={
+            "dependency": call.dependency,
+            "operation": call.operation,
+            "url": safe_url(call.url),
+            "status": call.status,
+            "duration_ms": duration_ms,
+            "retries": call.retries,
+            "error": call.error,
+        },
+    )
+
+
+@contextmanager
+def track_dependency(dependency: str, operation: str, url: str = "") -> Iterator[DependencyCall]:
+    """Time the block and log it; set ``call.status``/``call.retries`` inside if known."""
+    call = DependencyCall(dependency=dependency, operation=operation, url=url)
+    start = time.perf_counter()
+    try:
+        yield call
+    except BaseException as exc:
+        call.error = call.error or error_category(exc)
+        raise
+    finally:
+        log_dependency_call(call, round((time.perf_counter() - start) * 1000, 2))
+
+
+def propagation_headers() -> dict[str, str]:
+    """Headers that carry this request's identity to a downstream service."""
+    context = current()
+    headers: dict[str, str] = {}
+    if context.request_id != MISSING:
+        headers["X-Request-ID"] = context.request_id
+    if context.trace_id:
+        headers["traceparent"] = f"00-{context.trace_id}-{os.urandom(8).hex()}-01"
+    return headers
+
+
+def http_request(
+    dependency: str,
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 5.0,
+) -> tuple[int, bytes]:
+    """Send one HTTP request with urllib; return (status, body). Errors are logged and raised."""
+    request = urllib.request.Request(url, data=body, method=method.upper())
+    for name, value in {**propagation_headers(), **(headers or {})}.items():
+        request.add_header(name, value)
+    with track_dependency(dependency, method.upper(), url) as call:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                call.status = response.status
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            call.status = exc.code
+            raise

@@ -1,0 +1,153 @@
+"""Turn a LogRecord into one line: JSON for machines, key=value text for people.
+
+Both formats are built from the same event dict (``build_event``), so they carry the same
+fields: ``ts`` (RFC 3339, UTC, milliseconds, from ``record.created``), ``level``, ``logger``,
+``msg``, the request context, then only the ``extra`` fields the caller passed (never
+LogRecord internals), then ``exc_type``/``exc`` for exceptions. Redaction happens here,
+centrally, so every record is redacted whoever logged it.
+
+One record is always exactly one line: JSON escapes control characters, and the text format
+escapes them (plus the Unicode line and bidi controls) inside quoted values. Formatting never
+raises; a record that cannot be rendered still produces a line saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+
+from .context import CONTEXT_FIELDS, MISSING, current
+from .redaction import Redactor, truncate
+
+# Attributes every LogRecord has; anything else on a record came from ``extra``.
+RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+NOT_EXTRA = RECORD_ATTRIBUTES | set(CONTEXT_FIELDS) | {"trace_id"}
+BASE_FIELDS = ("ts", "level", "logger", "msg", *CONTEXT_FIELDS, "trace_id", "exc_type", "exc", "stack")
+
+_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False, check_circular=False)
+_second_cache: tuple[int, str] = (-1, "")
+
+
+def utc_timestamp(created: float) -> str:
+    """``2026-11-24T19:09:14.123Z`` for a ``time.time()`` value; the seconds part is cached."""
+    global _second_cache
+    second = int(created)
+    cached_second, prefix = _second_cache
+    if second != cached_second:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second_cache = (second, prefix)
+    return f"{prefix}.{int((created - second) * 1000):03d}Z"
+
+
+def record_message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # bad %-args must not lose the record
+        return f"{record.msg!r} (message formatting failed with args {record.args!r})"
+
+
+def build_event(record: logging.LogRecord, redactor: Redactor, formatter: logging.Formatter) -> dict[str, object]:
+    """The record as a redacted, JSON-ready dict with the fields in their fixed order."""
+    fields = record.__dict__
+    if "request_id" in fields:  # stamped by ContextFilter on the logging thread
+        context = (fields["request_id"], fields["user_id"], fields["method"], fields["path"])
+        trace_id = fields.get("trace_id")
+    else:  # a handler without the filter (e.g. pytest's caplog): read the context here
+        ctx = current()
+        context = (ctx.request_id, ctx.user_id, ctx.method, ctx.path)
+        trace_id = ctx.trace_id
+    event: dict[str, object] = {
+        "ts": utc_timestamp(record.created),
+        "level": record.levelname,
+        "logger": record.name,
+        "msg": redactor.text(record_message(record)),
+        "request_id": context[0],
+        "user_id": context[1],
+        "method": context[2],
+        "path": truncate(context[3], 2048) if context[3] is not MISSING else MISSING,
+    }
+    if trace_id:
+        event["trace_id"] = trace_id
+    for key, value in fields.items():
+        if key in NOT_EXTRA:
+            continue
+        name = key if key not in event else f"extra_{key}"
+        event[name] = "[REDACTED]" if redactor.is_sensitive_key(key) else redactor.value(value)
+    if record.exc_info and record.exc_info[0] is not None:
+        if not record.exc_text:
+            record.exc_text = formatter.formatException(record.exc_info)
+        event["exc_type"] = record.exc_info[0].__name__
+        event["exc"] = redactor.exception_text(record.exc_text)
+    elif record.exc_text:  # came through a queue or pickle with the text only
+        event["exc"] = redactor.exception_text(record.exc_text)
+    if record.stack_info:
+        event["stack"] = redactor.exception_text(record.stack_info)
+    return event
+
+
+def fallback_line(record: logging.LogRecord, error: BaseException) -> dict[str, object]:
+    return {
+        "ts": utc_timestamp(getattr(record, "created", time.time())),
+        "level": str(getattr(record, "levelname", "ERROR")),
+        "logger": str(getattr(record, "name", "-")),
+        "msg": "log_record_unformattable",
+        "error": type(error).__name__,
+    }
+
+
+class _EventFormatter(logging.Formatter):
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self.redactor = redactor or Redactor()
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            return self.render(build_event(record, self.redactor, self))
+        except Exception as error:  # formatting never raises, and never drops the record
+            return self.render(fallback_line(record, error))
+
+    def render(self, event: dict[str, object]) -> str:
+        raise NotImplementedError
+
+
+class JsonFormatter(_EventFormatter):
+    """One compact JSON object per line (ASCII-only, so no byte can split or forge it)."""
+
+    def render(self, event: dict[str, object]) -> str:
+        return _JSON.encode(event)
+
+
+# Values printed bare in text lines; anything else is quoted and escaped.
+_BARE = re.compile(r"[A-Za-z0-9_.:/@+\-\[\]%,*]+")
+_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+for _code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]:
+    _ESCAPES.setdefault(_code, f"\\u{_code:04x}")
+
+
+def text_value(value: object) -> str:
+    if isinstance(value, str):
+        return value if _BARE.fullmatch(value) else f'"{value.translate(_ESCAPES)}"'
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return f'"{json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES)}"'
+
+
+class TextFormatter(_EventFormatter):
+    """``ts LEVEL logger message key=value ...``: the JSON fields, readable, one line."""
+
+    def render(self, event: dict[str, object]) -> str:
+        head = f"{event['ts']} {text_value(event['level'])} {text_value(event['logger'])} {text_value(event['msg'])}"
+        rest = " ".join(f"{text_key(key)}={text_value(value)}" for key, value in event.items() if key not in _HEAD)
+        return f"{head} {rest}"
+
+
+_HEAD = frozenset({"ts", "level", "logger", "msg"})
+_KEY = re.compile(r"[A-Za-z0-9_.\-]+")
+_UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def text_key(key: str) -> str:
+    """Keys come from callers too: anything but ``A-Za-z0-9_.-`` becomes ``_``."""
+    return key if _KEY.fullmatch(key) else (_UNSAFE_KEY_CHARS.sub("_", key) or "_")

@@ -1,0 +1,204 @@
+"""Redaction: secrets never reach a log line, whoever logged them and however.
+
+``Redactor`` is applied centrally by the formatter to every record: extra fields (by key,
+at any depth), the message and exception text (by pattern). Call sites may still use the
+helpers here (``safe_url``, ``redact_url``), but a mistake at a call site cannot leak.
+
+Keys match case-insensitively, with ``-`` and spaces read as ``_``, by fragment: a key that
+contains ``token`` (``access_token``, ``X-Auth-Token``) is sensitive. Values become
+``[REDACTED]`` and keys stay, so the shape of the data remains visible.
+
+Work is bounded: strings are truncated, containers are cut after ``MAX_ITEMS`` items and
+``MAX_DEPTH`` levels, and a whole value visits at most ``MAX_NODES`` nodes, so a huge or
+circular payload costs a fixed amount of time and turns into one well-formed field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping
+
+REDACTED = "[REDACTED]"
+DEFAULT_FRAGMENTS = (
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "cookie",
+    "session",
+    "private_key",
+    "credential",
+    "access_key",
+    "jwt",
+    "card_number",
+    "cvv",
+    "debug_log",  # the X-Debug-Log header carries the per-request debug token
+)
+MAX_CHARS = 4096
+MAX_EXC_CHARS = 16384
+MAX_ITEMS = 50
+MAX_DEPTH = 6
+MAX_NODES = 500
+
+
+def truncate(text: str, limit: int = MAX_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...[truncated {len(text) - limit} chars]"
+
+
+def truncate_head(text: str, limit: int = MAX_EXC_CHARS) -> str:
+    """Keep the end of a long traceback: the exception and its innermost frames."""
+    if len(text) <= limit:
+        return text
+    return f"[truncated {len(text) - limit} chars]...{text[-limit:]}"
+
+
+def safe_repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception:  # a broken __repr__ must not lose the record
+        return f"<{type(value).__name__} object (repr failed)>"
+
+
+class Redactor:
+    """Redacts keys, free text and URLs; built once per logging configuration."""
+
+    def __init__(self, extra_fragments: Iterable[str] = ()) -> None:
+        fragments = tuple(dict.fromkeys((*DEFAULT_FRAGMENTS, *extra_fragments)))
+        self.fragments = fragments
+        key_alt = "|".join(re.escape(f).replace("_", "[_ -]?") for f in fragments)
+        # key=value, key: value, key="value", "key": "value" (JSON in text), with an
+        # optional auth scheme before the value (Authorization: Bearer abc).
+        self._key_value = re.compile(
+            rf"""(?P<key>[\w.-]*(?:{key_alt})[\w.-]*)(?P<sep>["']?\s*[=:]\s*)"""
+            r"""(?P<value>\[REDACTED\]|(?:(?:bearer|basic|digest|token)\s+)?(?:"[^"]*"|'[^']*'|[^\s,;&"'}\])]+))""",
+            re.IGNORECASE,
+        )
+        self._trigger = re.compile(rf"{key_alt}|bearer|eyJ|://|PRIVATE KEY", re.IGNORECASE)
+        self._key_cache: dict[str, bool] = {}
+
+    # -- keys ---------------------------------------------------------------------------
+    def is_sensitive_key(self, key: str) -> bool:
+        cached = self._key_cache.get(key)
+        if cached is None:
+            normalised = key.lower().replace("-", "_").replace(" ", "_")
+            cached = any(fragment in normalised for fragment in self.fragments)
+            if len(self._key_cache) < 4096:  # bounded: keys can come from clients
+                self._key_cache[key] = cached
+        return cached
+
+    # -- free text ----------------------------------------------------------------------
+    def text(self, text: str, limit: int = MAX_CHARS) -> str:
+        text = truncate(text, limit)
+        if not self._trigger.search(text):
+            return text
+        text = _PRIVATE_KEY.sub(REDACTED, text)
+        text = self._key_value.sub(_redact_match, text)
+        text = _AUTH_SCHEME.sub(rf"\g<scheme> {REDACTED}", text)
+        text = _JWT.sub(REDACTED, text)
+        return _URL_USERINFO.sub(rf"\g<prefix>\g<user>:{REDACTED}@", text)
+
+    def exception_text(self, text: str) -> str:
+        return self.text(truncate_head(text), limit=MAX_EXC_CHARS + 64)
+
+    # -- structured values ----------------------------------------------------------------
+    def value(self, value: object) -> object:
+        """A JSON-ready copy of ``value`` with sensitive keys and text redacted."""
+        return self._walk(value, 0, [MAX_NODES], set())
+
+    def _walk(self, value: object, depth: int, budget: list[int], path: set[int]) -> object:
+        if isinstance(value, str):
+            return self.text(value)
+        if value is None or isinstance(value, (bool, int)):
+            return value
+        if isinstance(value, float):
+            return value if math.isfinite(value) else str(value)
+        budget[0] -= 1
+        if budget[0] < 0:
+            return "[TRUNCATED: too many items]"
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return self.text(safe_repr(bytes(value[: MAX_CHARS + 1])))
+        if not isinstance(value, (Mapping, list, tuple, set, frozenset)):
+            return self.text(safe_repr(value))
+        if depth >= MAX_DEPTH:
+            return "[TRUNCATED: too deep]"
+        if id(value) in path:
+            return "[CIRCULAR]"
+        path.add(id(value))
+        try:
+            if isinstance(value, Mapping):
+                return self._walk_mapping(value, depth, budget, path)
+            out: list[object] = []
+            for index, item in enumerate(value):
+                if index >= MAX_ITEMS:
+                    out.append(f"[+{len(value) - MAX_ITEMS} more]")
+                    break
+                out.append(self._walk(item, depth + 1, budget, path))
+            return out
+        except Exception:  # a container that raises while iterated still logs
+            return self.text(safe_repr(value))
+        finally:
+            path.discard(id(value))
+
+    def _walk_mapping(self, value: Mapping, depth: int, budget: list[int], path: set[int]) -> dict:
+        out: dict[str, object] = {}
+        for index, (key, item) in enumerate(value.items()):
+            if index >= MAX_ITEMS:
+                out["..."] = f"[+{len(value) - MAX_ITEMS} more]"
+                break
+            name = key if isinstance(key, str) else safe_repr(key)
+            name = truncate(name, 256)
+            out[name] = REDACTED if self.is_sensitive_key(name) else self._walk(item, depth + 1, budget, path)
+        return out
+
+    # -- URLs -------------------------------------------------------------------------------
+    def url(self, url: str) -> str:
+        """The URL with the userinfo password and sensitive query values redacted."""
+        try:
+            parts = urllib.parse.urlsplit(url)
+            netloc = parts.netloc
+            if "@" in netloc:
+                userinfo, _, host = netloc.rpartition("@")
+                user, has_password, _ = userinfo.partition(":")
+                netloc = f"{user}:{REDACTED}@{host}" if has_password else netloc
+            query = urllib.parse.urlencode(
+                [
+                    (k, REDACTED if self.is_sensitive_key(k) else v)
+                    for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+                ],
+                safe="[]",
+            )
+            return self.text(urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+        except ValueError:
+            return REDACTED
+
+
+def safe_url(url: str) -> str:
+    """scheme://host/path only: no userinfo, query or fragment (for dependency logs)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return REDACTED
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    value = match.group("value")
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
+
+
+# "Bearer <token>" anywhere in free text; "Basic" is only caught after a sensitive key
+# (Authorization: Basic ...), since "basic" is an ordinary English word.
+_AUTH_SCHEME = re.compile(r"\b(?P<scheme>bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_URL_USERINFO = re.compile(r"(?P<prefix>\b[a-z][a-z0-9+.-]*://)(?P<user>[^\s:/@]*):[^\s/@]+@", re.IGNORECASE)
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)

@@ -1,0 +1,112 @@
+"""Raising verbosity safely: per-request debug token, sampling, per-logger levels."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask import Flask
+
+from {{ cookiecutter.package_name }}.observability import debug_enabled
+from {{ cookiecutter.package_name }}.observability.debug import sampled
+
+TOKEN = "t0ken-for-debugging-0123456789"
+log = logging.getLogger("tests.debug")
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    app = make_app(DEBUG_LOG_TOKEN=TOKEN)
+
+    @app.get("/work")
+    def work():
+        log.debug("debug_details", extra={"enabled": debug_enabled()})
+        return {}
+
+    return app
+
+
+def messages(records: list[dict[str, object]]) -> list[object]:
+    return [r["msg"] for r in records]
+
+
+def test_without_header_no_debug_records(client, logs) -> None:
+    client.get("/work")
+    assert messages(logs.read()) == ["request_completed"]
+
+
+def test_right_token_enables_debug_for_that_request_only(client, logs) -> None:
+    client.get("/work", headers={"X-Debug-Log": TOKEN, "X-Request-ID": "dbg-1"})
+    records = logs.read()
+    assert messages(records) == ["debug_logging_enabled", "request_started", "debug_details", "request_completed"]
+    assert all(r["request_id"] == "dbg-1" for r in records)
+    assert logs.one("debug_logging_enabled", records)["debug_reason"] == "token"
+    assert logs.one("request_completed", records)["debug_reason"] == "token"
+    assert TOKEN not in "".join(logs.raw)
+    client.get("/work")
+    assert messages(logs.read()) == ["request_completed"]
+
+
+@pytest.mark.parametrize("sent", ["1", "true", TOKEN[:-1], TOKEN + "x", ""])
+def test_wrong_token_enables_nothing_and_is_noted_without_echo(client, logs, sent: str) -> None:
+    client.get("/work", headers={"X-Debug-Log": sent})
+    records = logs.read()
+    assert messages(records) == ["debug_token_rejected", "request_completed"]
+    assert logs.one("debug_token_rejected", records)["level"] == "WARNING"
+    if len(sent) > 4:  # short values ("1", "true") occur in any line anyway
+        assert all(sent not in raw for raw in logs.raw)
+
+
+def test_header_does_nothing_when_no_token_is_configured(make_app, logs) -> None:
+    app = make_app()
+
+    @app.get("/work")
+    def work():
+        log.debug("debug_details")
+        return {}
+
+    app.test_client().get("/work", headers={"X-Debug-Log": "1"})
+    assert messages(logs.read()) == ["debug_token_rejected", "request_completed"]
+
+
+def test_sampling_is_deterministic_by_request_id(make_app, logs) -> None:
+    assert sampled("abc", 1.0)
+    assert not sampled("abc", 0.0)
+    ids = [f"req-{i}" for i in range(2000)]
+    share = sum(sampled(i, 0.25) for i in ids) / len(ids)
+    assert 0.2 < share < 0.3
+    assert [sampled(i, 0.25) for i in ids] == [sampled(i, 0.25) for i in ids]
+
+    app = make_app(LOG_SAMPLE_RATE="0.25")
+
+    @app.get("/work")
+    def work():
+        log.debug("debug_details")
+        return {}
+
+    client = app.test_client()
+    chosen = next(i for i in ids if sampled(i, 0.25))
+    skipped = next(i for i in ids if not sampled(i, 0.25))
+    client.get("/work", headers={"X-Request-ID": chosen})
+    records = logs.read()
+    assert "debug_details" in messages(records)
+    assert logs.one("request_completed", records)["debug_reason"] == "sampled"
+    client.get("/work", headers={"X-Request-ID": skipped})
+    assert messages(logs.read()) == ["request_completed"]
+
+
+def test_per_logger_levels(make_app, logs) -> None:
+    make_app(LOG_LEVELS="deps=DEBUG,tests.debug.quiet=ERROR")
+    logging.getLogger("deps").debug("deps_detail")
+    logging.getLogger("deps.http").debug("child_detail")
+    logging.getLogger("other").debug("other_detail")
+    logging.getLogger("tests.debug.quiet").warning("quiet_warning")
+    assert messages(logs.read()) == ["deps_detail", "child_detail"]
+
+
+def test_per_logger_levels_with_debug_token(make_app, logs) -> None:
+    make_app(LOG_LEVELS="deps=DEBUG", DEBUG_LOG_TOKEN=TOKEN)
+    logging.getLogger("deps").debug("deps_detail")
+    logging.getLogger("other").debug("other_detail")
+    logging.getLogger("other").info("other_info")
+    assert messages(logs.read()) == ["deps_detail", "other_info"]

@@ -1,0 +1,122 @@
+"""The rotating log file (log_to_file=yes): every line exactly once, across processes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import shutil
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.config import ConfigError, load_settings
+from {{ cookiecutter.package_name }}.observability.file_handler import LockedRotatingFileHandler
+from {{ cookiecutter.package_name }}.observability.formatting import JsonFormatter
+from {{ cookiecutter.package_name }}.observability.testing import parse_line
+
+
+def read_all(path: Path) -> list[str]:
+    lines: list[str] = []
+    for file in sorted(path.parent.glob(path.name + "*")):
+        if not file.name.endswith(".lock"):
+            lines.extend(file.read_text().splitlines())
+    return lines
+
+
+def test_file_gets_the_same_lines_as_stdout(make_app, logs, tmp_path: Path) -> None:
+    log_file = tmp_path / "nested" / "service.log"
+    app = make_app(LOG_FILE=str(log_file))
+    app.test_client().get("/health", headers={"X-Request-ID": "to-file"})
+    stdout_event = logs.one("request_completed")
+    (file_line,) = log_file.read_text().splitlines()
+    file_event = parse_line(file_line)
+    assert file_event["request_id"] == stdout_event["request_id"] == "to-file"
+    assert file_event["msg"] == "request_completed"
+
+
+def test_stdout_can_be_turned_off(make_app, logs, tmp_path: Path) -> None:
+    log_file = tmp_path / "service.log"
+    make_app(LOG_FILE=str(log_file), LOG_TO_STDOUT="false")
+    logging.getLogger("x").warning("file_only")
+    assert logs.read() == []
+    assert "file_only" in log_file.read_text()
+
+
+def _writer(path: str, worker: int, count: int) -> None:
+    handler = LockedRotatingFileHandler(path, max_bytes=20_000, backup_count=1000)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(f"writer.{worker}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    for i in range(count):
+        logger.info("line", extra={"line_id": f"{worker}-{i}", "pad": "p" * (i % 200)})
+    handler.close()
+
+
+def test_four_processes_rotating_one_file_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "shared.log"
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_writer, args=(str(path), w, 1500)) for w in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(60)
+        assert process.exitcode == 0
+    lines = read_all(path)
+    ids = [json.loads(line)["line_id"] for line in lines]  # every line parses: none torn
+    assert sorted(ids) == sorted(f"{w}-{i}" for w in range(4) for i in range(1500))
+    backups = list(tmp_path.glob("shared.log.*[0-9]"))
+    assert len(backups) > 20  # it really rotated, many times
+    assert all(f.stat().st_size <= 20_000 for f in backups)
+
+
+def test_backup_count_is_respected(tmp_path: Path) -> None:
+    path = tmp_path / "small.log"
+    handler = LockedRotatingFileHandler(str(path), max_bytes=500, backup_count=3)
+    handler.setFormatter(JsonFormatter())
+    for i in range(100):
+        handler.handle(logging.makeLogRecord({"msg": f"line {i}", "name": "x", "levelno": 20, "levelname": "INFO"}))
+    handler.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "small.log",
+        "small.log.1",
+        "small.log.2",
+        "small.log.3",
+        "small.log.lock",
+    ]
+
+
+def test_failing_sink_keeps_serving_and_reports_once(make_app, capsys, tmp_path: Path) -> None:
+    directory = tmp_path / "logs"
+    app = make_app(LOG_FILE=str(directory / "service.log"))
+    client = app.test_client()
+    assert client.get("/health").status_code == 200
+    shutil.rmtree(directory)
+    directory.write_text("a file where the log directory was")
+    for _ in range(3):
+        assert client.get("/health").status_code == 200
+    err = capsys.readouterr().err
+    assert err.count("ERROR logging: cannot write") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LOG_FILE_MAX_BYTES", "-1"),
+        ("LOG_FILE_MAX_BYTES", "big"),
+        ("LOG_FILE_BACKUP_COUNT", "0"),
+        ("LOG_TO_STDOUT", "x"),
+    ],
+)
+def test_bad_file_settings_are_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^{name}="):
+        load_settings({"ENV_FILE": "", name: value})
+
+
+def test_log_file_in_a_file_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match=r"^LOG_FILE="):
+        load_settings({"ENV_FILE": "", "LOG_FILE": str(blocker / "x.log")})

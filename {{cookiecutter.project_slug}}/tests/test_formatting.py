@@ -1,0 +1,148 @@
+"""Both formats: the same fields, one line per record, never an exception, never a forgery."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+
+import pytest
+
+from {{ cookiecutter.package_name }}.observability.formatting import JsonFormatter, TextFormatter, utc_timestamp
+from {{ cookiecutter.package_name }}.observability.testing import parse_line
+
+log = logging.getLogger("tests.formatting")
+TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
+INTERNALS = ("pathname", "thread", "processName", "lineno", "funcName", "args", "created", "msecs", "module")
+
+
+def test_timestamp_is_rfc3339_utc_with_milliseconds() -> None:
+    assert utc_timestamp(0.5) == "1970-01-01T00:00:00.500Z"
+    assert utc_timestamp(1795547354.1234) == "2026-11-24T19:09:14.123Z"
+    assert utc_timestamp(1795547355.0) == "2026-11-24T19:09:15.000Z"
+
+
+def test_record_has_the_fields_in_order_and_no_internals(app, logs) -> None:
+    log.info("order_created", extra={"order_id": 42, "items": ["a", "b"]})
+    event = logs.one("order_created")
+    assert list(event)[:8] == ["ts", "level", "logger", "msg", "request_id", "user_id", "method", "path"]
+    assert TS_RE.match(event["ts"])
+    assert event["level"] == "INFO"
+    assert event["logger"] == "tests.formatting"
+    assert (event["request_id"], event["user_id"], event["method"], event["path"]) == ("-", "-", "-", "-")
+    assert event["order_id"] == 42
+    assert event["items"] == ["a", "b"]
+    assert not set(INTERNALS) & set(event)
+
+
+def test_timestamp_comes_from_record_creation_not_format_time() -> None:
+    record = logging.makeLogRecord(
+        {"msg": "late", "created": 1795547354.25, "msecs": 250.0, "name": "x", "levelname": "INFO"}
+    )
+    time.sleep(0.01)
+    assert json.loads(JsonFormatter().format(record))["ts"] == "2026-11-24T19:09:14.250Z"
+    assert parse_line(TextFormatter().format(record))["ts"] == "2026-11-24T19:09:14.250Z"
+
+
+def test_exceptions_add_type_and_stack(app, logs) -> None:
+    try:
+        raise KeyError("missing")
+    except KeyError:
+        log.exception("lookup_failed")
+    event = logs.one("lookup_failed")
+    assert event["level"] == "ERROR"
+    assert event["exc_type"] == "KeyError"
+    assert "Traceback (most recent call last)" in event["exc"]
+    assert "KeyError: 'missing'" in event["exc"]
+    assert len(logs.raw) == 1  # the stack stays inside the one line
+
+
+class Unserialisable:
+    def __repr__(self) -> str:
+        return "<Unserialisable>"
+
+
+class BrokenRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def test_awkward_values_still_give_one_well_formed_line(app, logs) -> None:
+    circular: dict[str, object] = {"name": "loop"}
+    circular["self"] = circular
+    log.info(
+        "awkward",
+        extra={
+            "obj": Unserialisable(),
+            "broken": BrokenRepr(),
+            "circular": circular,
+            "tuple_keys": {("a", 1): "x"},
+            "raw": b"\x00\xffbytes",
+            "long": "x" * 100_000,
+            "nan": float("nan"),
+            "deep": [[[[[[[[["bottom"]]]]]]]]],
+        },
+    )
+    event = logs.one("awkward")
+    assert len(logs.raw) == 1
+    assert event["obj"] == "<Unserialisable>"
+    assert "repr failed" in event["broken"]
+    assert event["circular"]["self"] == "[CIRCULAR]"
+    assert event["tuple_keys"] == {"('a', 1)": "x"}
+    assert event["raw"].startswith("b'\\x00\\xffbytes")
+    assert len(event["long"]) < 5000
+    assert event["long"].endswith("[truncated 95904 chars]")
+    assert event["nan"] == "nan"
+    assert "[TRUNCATED: too deep]" in json.dumps(event["deep"])
+
+
+def test_bad_format_arguments_do_not_lose_the_record(app, logs) -> None:
+    log.info("two %s %s", "only-one")  # noqa: PLE1206 - the mistake under test
+    (event,) = logs.read()
+    assert "message formatting failed" in event["msg"]
+
+
+def test_extra_keys_named_like_base_fields_are_kept_apart(app, logs) -> None:
+    log.info("clash", extra={"ts": "forged", "level": "forged", "logger": "forged"})
+    event = logs.one("clash")
+    assert event["level"] == "INFO"
+    assert event["extra_ts"] == event["extra_level"] == "forged"
+
+
+def test_context_fields_cannot_be_forged_through_extra(app, logs) -> None:
+    log.info("forge", extra={"request_id": "forged", "user_id": "admin"})
+    event = logs.one("forge")
+    assert event["request_id"] == "-"
+    assert event["user_id"] == "-"
+
+
+HOSTILE = [
+    'line one\nline two {"level": "CRITICAL"}',
+    "carriage\rreturn",
+    "unicode\u2028line\u2029separators\x85next",
+    "escape \x1b[31mred\x1b[0m and bidi \u202eevil",
+    'quote " and backslash \\ and = sign',
+    'status=200 msg="forged"',
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_text_never_splits_or_forges_a_line(app, logs, value: str) -> None:
+    log.warning(value, extra={"field": value, value: "as key"})
+    output = logs.capsys.readouterr().out
+    assert output.count("\n") == 1
+    assert len(output.splitlines()) == 1  # no Unicode line break survives either
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]", output)
+    event = parse_line(output.rstrip("\n"))
+    assert event["msg"] == value
+    assert event["field"] == value
+    assert event["level"] == "WARNING"
+    assert "status" not in event
+
+
+def test_request_completed_line_is_small(client, logs) -> None:
+    client.get("/health", headers={"X-Request-ID": "a" * 32})
+    logs.one("request_completed")
+    (line,) = [raw for raw in logs.raw if "request_completed" in raw]
+    assert len(line.encode()) < 300

@@ -1,0 +1,175 @@
+"""Secrets never reach a line: extras, messages, exceptions, headers, query strings, URLs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask import Flask
+
+from {{ cookiecutter.package_name }}.observability.redaction import REDACTED, Redactor, safe_url
+
+SECRET = "s3cr3t-Value-9f8e7d"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXZhbHVl"
+log = logging.getLogger("tests.redaction")
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    app = make_app(LOG_LEVEL="DEBUG", LOG_REDACT_KEYS="ssn")
+
+    @app.post("/login")
+    def login():
+        log.debug("login_payload", extra={"payload": app_json()})
+        return {"ok": True}
+
+    @app.get("/fail")
+    def fail():
+        raise RuntimeError(f"upstream rejected password={SECRET} with Bearer {SECRET}")
+
+    return app
+
+
+def app_json():
+    from flask import request
+
+    return request.get_json(silent=True)
+
+
+def assert_no_secret(logs) -> list[dict[str, object]]:
+    """Check every line printed so far; return the records printed since the last read."""
+    records = logs.read()
+    assert logs.raw, "expected log output"
+    for raw in logs.raw:
+        assert SECRET not in raw
+        assert JWT not in raw
+    return records
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "Password",
+        "PASSWORD",
+        "user_password",
+        "X-Api-Key",
+        "api-key",
+        "apikey",
+        "client_secret",
+        "access_token",
+        "refresh-token",
+        "Authorization",
+        "session_id",
+        "private_key",
+        "credentials",
+        "ssn",
+    ],
+)
+def test_sensitive_keys_are_redacted_at_any_depth_keeping_the_shape(app, logs, key: str) -> None:
+    log.info("nested", extra={"data": {"outer": [{key: SECRET, "keep": 1}], "t": ({key: SECRET},)}})
+    event = logs.one("nested")
+    assert event["data"] == {"outer": [{key: REDACTED, "keep": 1}], "t": [{key: REDACTED}]}
+    assert_no_secret(logs)
+
+
+def test_sensitive_top_level_extra_is_redacted(app, logs) -> None:
+    log.info("top", extra={"api_token": SECRET, "count": 3})
+    event = logs.one("top")
+    assert event["api_token"] == REDACTED
+    assert event["count"] == 3
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        f"login with password={SECRET}",
+        f"login with password: {SECRET}",
+        f'login with password="{SECRET}"',
+        f"login with password='{SECRET}'",
+        'payload {"password": "' + SECRET + '"}',
+        f"token={SECRET}&next=/home",
+        f"Authorization: Bearer {SECRET}",
+        f"sent bearer {SECRET}",
+        f"jwt is {JWT}",
+        f"dsn postgres://app:{SECRET}@db:5432/main",
+        f"https://api.example.com/cb?code=1&access_token={SECRET}",
+        f"-----BEGIN RSA PRIVATE KEY-----\n{SECRET}\n-----END RSA PRIVATE KEY-----",
+    ],
+)
+def test_secrets_in_messages_are_redacted(app, logs, message: str) -> None:
+    log.warning(message)
+    log.warning("as %s", message)
+    log.warning("as field", extra={"note": message})
+    records = assert_no_secret(logs)
+    assert all(REDACTED in str(r) for r in records)
+
+
+def test_secrets_in_exception_text_are_redacted(app, logs) -> None:
+    try:
+        raise ValueError(f"bad api_key={SECRET}")
+    except ValueError:
+        log.exception("failed")
+    event = logs.one("failed")
+    assert "api_key=[REDACTED]" in event["exc"]
+    assert_no_secret(logs)
+
+
+def test_unhandled_exception_text_is_redacted(app, logs) -> None:
+    response = app.test_client().get("/fail")
+    assert response.status_code == 500
+    assert SECRET not in response.get_data(as_text=True)
+    assert_no_secret(logs)
+
+
+def test_headers_and_query_strings_are_redacted_in_request_started(app, logs) -> None:
+    client = app.test_client()
+    client.set_cookie("session", SECRET)
+    client.get(
+        f"/health?token={SECRET}&page=2&api-key={SECRET}",
+        headers={
+            "Authorization": f"Bearer {SECRET}",
+            "Proxy-Authorization": f"Basic {SECRET}",
+            "X-Api-Key": SECRET,
+            "X-Auth-Token": SECRET,
+            "X-Other": "visible",
+        },
+    )
+    started = logs.one("request_started", assert_no_secret(logs))
+    headers = started["headers"]
+    for name in ("Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Auth-Token"):
+        assert headers[name] == REDACTED
+    assert headers["X-Other"] == "visible"
+    assert started["query"] == {"token": REDACTED, "page": ["2"], "api-key": REDACTED}
+
+
+def test_payload_logged_by_a_careless_call_site_is_redacted(app, logs) -> None:
+    app.test_client().post("/login", json={"user": "ann", "Password": SECRET, "profile": {"ssn": SECRET}})
+    event = logs.one("login_payload", assert_no_secret(logs))
+    assert event["payload"] == {"user": "ann", "Password": REDACTED, "profile": {"ssn": REDACTED}}
+
+
+def test_url_helpers() -> None:
+    redactor = Redactor()
+    url = f"https://bob:{SECRET}@api.example.com/v1/items?token={SECRET}&page=2#frag"
+    assert safe_url(url) == "https://api.example.com/v1/items"
+    redacted = redactor.url(url)
+    assert SECRET not in redacted
+    assert redacted.startswith("https://bob:[REDACTED]@api.example.com/v1/items?token=[REDACTED]&page=2")
+
+
+def test_work_is_bounded_for_huge_payloads() -> None:
+    redactor = Redactor()
+    huge = {"rows": [{"id": i, "password": SECRET, "blob": "y" * 10_000} for i in range(20_000)]}
+    out = redactor.value(huge)
+    assert len(out["rows"]) == 51  # 50 items and a marker
+    assert out["rows"][-1] == "[+19950 more]"
+    assert all(len(row["blob"]) < 4200 for row in out["rows"][:50])
+    one_megabyte = "z" * 1_000_000 + f" password={SECRET}"
+    assert len(redactor.text(one_megabyte)) < 4200
+
+
+def test_ordinary_text_is_left_alone() -> None:
+    redactor = Redactor()
+    for text in ("request_completed", "basic setup done", "user ann logged in", "GET /health 200"):
+        assert redactor.text(text) == text

@@ -1,0 +1,79 @@
+"""Request summaries: started (DEBUG), completed (INFO, ERROR on 5xx), slow requests."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    app = make_app(SLOW_REQUEST_MS="50")
+
+    @app.get("/slow")
+    def slow():
+        time.sleep(0.08)
+        return {"slow": True}
+
+    @app.get("/unavailable")
+    def unavailable():
+        return {"error": "down"}, 503
+
+    return app
+
+
+def test_request_completed_summarises_the_request(client, logs) -> None:
+    client.get("/health?page=2", headers={"X-Request-ID": "req-1"})
+    records = logs.read()
+    assert [r["msg"] for r in records] == ["request_completed"]
+    event = records[0]
+    assert event["level"] == "INFO"
+    assert event["logger"] == "http"
+    assert (event["request_id"], event["method"], event["path"]) == ("req-1", "GET", "/health")
+    assert event["status"] == 200
+    assert isinstance(event["duration_ms"], float)
+    assert event["duration_ms"] >= 0
+    assert event["size"] == len(b'{"status":"ok"}\n')
+    assert event["content_type"] == "application/json"
+
+
+def test_request_started_is_debug_only(make_app, logs) -> None:
+    make_app(LOG_LEVEL="DEBUG").test_client().get("/health?x=1", headers={"X-Trace-Me": "yes"})
+    records = logs.read()
+    started = logs.one("request_started", records)
+    assert started["level"] == "DEBUG"
+    assert started["query"] == {"x": ["1"]}
+    assert started["headers"]["X-Trace-Me"] == "yes"
+    assert [r["msg"] for r in records] == ["request_started", "request_completed"]
+
+
+def test_server_errors_are_summarised_at_error(client, logs) -> None:
+    client.get("/unavailable")
+    event = logs.one("request_completed")
+    assert event["level"] == "ERROR"
+    assert event["status"] == 503
+
+
+def test_slow_requests_add_a_warning(client, logs) -> None:
+    client.get("/slow")
+    records = logs.read()
+    slow = logs.one("slow_request", records)
+    assert slow["level"] == "WARNING"
+    assert slow["duration_ms"] > 50
+    assert slow["threshold_ms"] == 50
+    client.get("/health")
+    assert not logs.events("slow_request", logs.read())
+
+
+def test_slow_request_warning_can_be_turned_off(make_app, logs) -> None:
+    app = make_app(SLOW_REQUEST_MS="0")
+
+    @app.get("/slow")
+    def slow():
+        time.sleep(0.02)
+        return {}
+
+    app.test_client().get("/slow")
+    assert not logs.events("slow_request")
