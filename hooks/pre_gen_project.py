@@ -34,6 +34,7 @@ SHADOWED_MODULES = frozenset(
         "ruff",
         "setuptools",
         "src",
+        "test",
         "tests",
         "werkzeug",
         "wsgi",

@@ -1,0 +1,32 @@
+"""Fixtures for baking the template with cookiecutter's Python API."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+COMBINATIONS = [
+    {"log_format": fmt, "log_to_file": to_file} for fmt, to_file in itertools.product(("json", "text"), ("no", "yes"))
+]
+
+
+def combination_id(answers: dict[str, str]) -> str:
+    return f"{answers['log_format']}-{'file' if answers['log_to_file'] == 'yes' else 'stdout'}"
+
+
+def bake_into(output_dir: Path, **answers: str) -> Path:
+    """Generate a project without prompts; return its directory."""
+    return Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+
+
+@pytest.fixture
+def bake(tmp_path: Path) -> Callable[..., Path]:
+    def _bake(**answers: str) -> Path:
+        return bake_into(tmp_path / "out", **answers)
+
+    return _bake
