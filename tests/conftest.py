@@ -19,9 +19,9 @@ def combination_id(answers: dict[str, str]) -> str:
     return f"{answers['log_format']}-{'file' if answers['log_to_file'] == 'yes' else 'stdout'}"
 
 
-def bake_into(output_dir: Path, **answers: str) -> Path:
+def bake_into(output_dir: Path, template: Path = TEMPLATE, **answers: str) -> Path:
     """Generate a project without prompts; return its directory."""
-    return Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+    return Path(cookiecutter(str(template), no_input=True, extra_context=answers, output_dir=str(output_dir)))
 
 
 @pytest.fixture

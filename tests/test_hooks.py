@@ -104,3 +104,27 @@ def test_post_gen_prints_next_steps(bake, capfd) -> None:
     out = capfd.readouterr().out
     assert "cd my-service" in out
     assert "gunicorn my_service.wsgi:app" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("gh:org/flask-service", "https://github.com/org/flask-service.git"),
+        ("gl:org/flask-service", "https://gitlab.com/org/flask-service.git"),
+        ("https://example.com/org/t.git", "https://example.com/org/t.git"),
+        ("git@github.com:org/t.git", "git@github.com:org/t.git"),
+        ("/abs/path/template", "/abs/path/template"),
+    ],
+)
+def test_template_source_is_recorded_so_cruft_can_reach_it(given: str, expected: str) -> None:
+    assert post_gen.template_source(given, "/anywhere") == expected
+
+
+def test_relative_template_path_is_resolved_against_the_starting_directory() -> None:
+    parent = str(TEMPLATE.parent)
+    assert post_gen.template_source(TEMPLATE.name, parent) == str(TEMPLATE)
+    assert post_gen.template_source("no-such-template", parent) == "no-such-template"
+
+
+def test_template_commit_outside_git_is_none(tmp_path: Path) -> None:
+    assert post_gen.template_commit(str(tmp_path)) is None
