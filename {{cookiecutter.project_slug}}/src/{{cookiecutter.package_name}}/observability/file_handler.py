@@ -17,12 +17,12 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import fail, parse_bool, parse_int
+from .handlers import ReportOnce
 
 # Chosen at generation time; LOG_FILE overrides it, and LOG_FILE="" turns the file off.
 DEFAULT_LOG_FILE = "logs/{{ cookiecutter.project_slug }}.log"
@@ -58,7 +58,7 @@ def load_file_settings(env: Mapping[str, str]) -> FileSettings:
     )
 
 
-class LockedRotatingFileHandler(logging.Handler):
+class LockedRotatingFileHandler(ReportOnce, logging.Handler):
     def __init__(self, path: str, max_bytes: int, backup_count: int) -> None:
         super().__init__()
         self.path = os.path.abspath(path)
@@ -67,7 +67,6 @@ class LockedRotatingFileHandler(logging.Handler):
         self._pid = -1
         self._fd = -1
         self._lock_fd = -1
-        self._reported = False
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
     def _open_for_this_process(self) -> None:
@@ -116,13 +115,8 @@ class LockedRotatingFileHandler(logging.Handler):
         except Exception:
             self.handleError(record)
 
-    def handleError(self, record: logging.LogRecord) -> None:
-        """Report a failing sink once on stderr; requests keep being served."""
-        if self._reported:
-            return
-        self._reported = True
-        error = sys.exc_info()[1]
-        print(f"ERROR logging: cannot write {self.path}: {error!r}; later failures are not reported", file=sys.stderr)
+    def sink_name(self) -> str:
+        return self.path
 
     def close(self) -> None:
         with self.lock:

@@ -12,13 +12,13 @@ LevelGate (only when per-request debug is possible) -> formatter (redaction + re
 from __future__ import annotations
 
 import logging
-import sys
 from typing import TextIO
 
 from ..config import Settings
 from .context import ContextFilter
 from .debug import LevelGate
 from .formatting import JsonFormatter, TextFormatter
+from .handlers import StdoutSink, StreamSink
 from .redaction import Redactor
 
 # Marks handlers this module owns, so reconfiguring replaces exactly those.
@@ -26,25 +26,6 @@ OWNED = "_service_owned_handler"
 DEFAULT_LOGGER_LEVELS = {"werkzeug": "WARNING"}
 # Loggers whose level the last configuration set, reset before the next one applies its own.
 _levelled_loggers: set[str] = set()
-
-
-class StdoutHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stdout`` is at the moment of each record.
-
-    Like the standard library's ``lastResort`` handler does for stderr: test runners and
-    process managers may swap ``sys.stdout`` after logging is configured.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(sys.stdout)
-
-    @property
-    def stream(self) -> TextIO:  # type: ignore[override]
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, _value: TextIO) -> None:
-        pass
 
 
 def build_formatter(settings: Settings) -> logging.Formatter:
@@ -56,7 +37,7 @@ def build_handlers(settings: Settings, stream: TextIO | None) -> list[logging.Ha
     handlers: list[logging.Handler] = []
     file_settings = settings.file
     if file_settings is None or file_settings.to_stdout:
-        handlers.append(logging.StreamHandler(stream) if stream is not None else StdoutHandler())
+        handlers.append(StreamSink(stream) if stream is not None else StdoutSink())
     if file_settings is not None and file_settings.path:
         from .file_handler import build_file_handler
 

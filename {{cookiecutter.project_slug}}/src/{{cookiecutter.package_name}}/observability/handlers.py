@@ -1,0 +1,63 @@
+"""Where log lines go, and what happens when a sink fails.
+
+A failing sink (closed stream, broken pipe, unwritable or vanished file, full disk) must not
+take requests down, and must not flood stderr with one traceback per record either: each
+handler reports its first failure once, in one line on stderr, and keeps dropping lines
+quietly after that while the service keeps answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+
+class ReportOnce:
+    """Mixin for ``logging.Handler``: report the first failure on stderr, then stay quiet."""
+
+    _reported = False
+
+    def sink_name(self) -> str:
+        return type(self).__name__
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self._reported:
+            return
+        self._reported = True
+        error = sys.exc_info()[1]
+        try:
+            sys.stderr.write(
+                f"ERROR logging: cannot write to {self.sink_name()}: {error!r}; "
+                "later failures of this sink are not reported\n"
+            )
+            sys.stderr.flush()
+        except Exception:  # stderr itself is gone: nothing left to tell
+            pass
+
+
+class StreamSink(ReportOnce, logging.StreamHandler):
+    def sink_name(self) -> str:
+        return getattr(self.stream, "name", None) or "stream"
+
+
+class StdoutSink(StreamSink):
+    """Writes to whatever ``sys.stdout`` is at the moment of each record.
+
+    Like the standard library's ``lastResort`` handler does for stderr: test runners and
+    process managers may swap ``sys.stdout`` after logging is configured.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+    def sink_name(self) -> str:
+        return "stdout"
