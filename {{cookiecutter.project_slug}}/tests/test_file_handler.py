@@ -6,6 +6,7 @@ import json
 import logging
 import multiprocessing
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from {{ cookiecutter.package_name }}.config import ConfigError, load_settings
 from {{ cookiecutter.package_name }}.observability.file_handler import LockedRotatingFileHandler
 from {{ cookiecutter.package_name }}.observability.formatting import JsonFormatter
 from {{ cookiecutter.package_name }}.observability.testing import parse_line
+
+from gunicorn_helpers import get, gunicorn
 
 
 def read_all(path: Path) -> list[str]:
@@ -70,6 +73,28 @@ def test_four_processes_rotating_one_file_lose_and_duplicate_nothing(tmp_path: P
     backups = list(tmp_path.glob("shared.log.*[0-9]"))
     assert len(backups) > 20  # it really rotated, many times
     assert all(f.stat().st_size <= 20_000 for f in backups)
+
+
+def test_four_gunicorn_workers_under_load_while_rotating_log_every_request_once(tmp_path: Path) -> None:
+    log_file = tmp_path / "logs" / "service.log"
+    ids = [f"load-{i}" for i in range(3000)]
+    with gunicorn(
+        WEB_CONCURRENCY="4",
+        LOG_FILE=str(log_file),
+        LOG_FILE_MAX_BYTES="50000",
+        LOG_FILE_BACKUP_COUNT="1000",
+        LOG_TO_STDOUT="false",
+    ) as server:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda rid: get(f"{server.url}/health", {"X-Request-ID": rid})[0], ids))
+        assert statuses == [200] * len(ids)
+    assert server.process.returncode == 0
+    records = [json.loads(line) for line in read_all(log_file)]  # every line parses: none torn
+    completed = [r["request_id"] for r in records if r["msg"] == "request_completed"]
+    assert sorted(c for c in completed if c.startswith("load-")) == sorted(ids)  # none lost, none twice
+    workers = {r["msg"] for r in records if str(r["msg"]).startswith("Booting worker")}
+    assert len(workers) == 4
+    assert len(list(log_file.parent.glob("service.log.*[0-9]"))) > 10  # rotated many times under load
 
 
 def test_backup_count_is_respected(tmp_path: Path) -> None:

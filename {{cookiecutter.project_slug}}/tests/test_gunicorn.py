@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+from collections import Counter
+
+import pytest
+
+from {{ cookiecutter.package_name }}.observability.testing import parse_line
 
 from gunicorn_helpers import PROJECT_ROOT, get, gunicorn, gunicorn_command, service_env
-from {{ cookiecutter.package_name }}.observability.testing import parse_line
 
 
 def test_gunicorn_serves_and_logs_every_line_in_the_chosen_format(log_format: str) -> None:
@@ -22,6 +27,51 @@ def test_gunicorn_serves_and_logs_every_line_in_the_chosen_format(log_format: st
     completed = [e for e in events if e["msg"] == "request_completed" and e["request_id"] == "gunicorn-1"]
     assert len(completed) == 1
     assert server.stderr == ""
+
+
+@pytest.mark.parametrize("extra_args", ["", "--preload"], ids=["forked", "preload"])
+def test_one_request_is_logged_once_with_no_duplicate_lines(extra_args: str) -> None:
+    with gunicorn(WEB_CONCURRENCY="2", GUNICORN_CMD_ARGS=extra_args) as server:
+        assert get(f"{server.url}/health", {"X-Request-ID": "only-once"})[0] == 200
+    mine = [line for line in server.lines if "only-once" in line]
+    assert len(mine) == 1
+    assert parse_line(mine[0])["msg"] == "request_completed"
+    duplicates = [line for line, count in Counter(server.lines).items() if count > 1]
+    assert duplicates == []
+
+
+def raw_request(url: str, header_block: bytes) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + header_block + b"\r\n")
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+HOSTILE_IDS = [
+    b'forged"},{"level":"CRITICAL',
+    b"back\\slash",
+    b"x" * 129,
+    "caf\u00e9".encode(),
+    b"tab\there",
+]
+
+
+def test_hostile_raw_headers_never_forge_or_split_lines(log_format: str) -> None:
+    with gunicorn(LOG_FORMAT=log_format, WEB_CONCURRENCY="1") as server:
+        for value in HOSTILE_IDS:
+            response = raw_request(server.url, b"X-Request-ID: " + value + b"\r\n")
+            assert response.startswith(b"HTTP/1.1 200"), response[:100]
+            assert b"\r\nX-Request-ID: " + value not in response
+        raw_request(server.url, b"X-Debug-Log: \x1b[31mred\r\nUser-Agent: a\x7fb\r\n")
+    events = [parse_line(line) for line in server.lines]  # every line parses
+    rejected = [e for e in events if e["msg"] == "request_id_rejected"]
+    assert len(rejected) == len(HOSTILE_IDS)
+    assert all(len(str(e["request_id"])) == 32 for e in rejected)
+    assert all(value.decode("latin-1") not in line for value in HOSTILE_IDS for line in server.lines)
+    assert not any("\x1b" in line or "\x7f" in line for line in server.lines)
 
 
 def test_sigterm_loses_no_line() -> None:
