@@ -85,10 +85,18 @@ def test_exit_on_config_error_prints_one_line_and_exits(capsys: pytest.CaptureFi
     assert err.startswith("CRITICAL config: LOG_LEVEL='LOUD' is not valid; accepted: DEBUG")
 
 
-def test_wsgi_start_up_with_bad_value_fails_with_one_line() -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-c", "import {{ cookiecutter.package_name }}.wsgi"],
+        ["-m", "flask", "--app", "{{ cookiecutter.package_name }}", "run", "--port", "1"],
+    ],
+    ids=["wsgi", "flask-run"],
+)
+def test_start_up_with_bad_value_fails_with_one_line(command: list[str]) -> None:
     env = {**os.environ, "LOG_LEVEL": "LOUD", "ENV_FILE": ""}
     result = subprocess.run(
-        [sys.executable, "-c", "import {{ cookiecutter.package_name }}.wsgi"],
+        [sys.executable, *command],
         env=env,
         capture_output=True,
         text=True,

@@ -15,8 +15,9 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import NoReturn, TypeVar
+from typing import IO, NoReturn, TypeVar
 
+import click
 from dotenv import dotenv_values
 
 # Chosen at generation time (log_format); LOG_FORMAT overrides it at run time.
@@ -30,8 +31,17 @@ MIN_DEBUG_TOKEN_CHARS = 16
 T = TypeVar("T")
 
 
-class ConfigError(ValueError):
-    """An environment variable holds a value the service cannot run with."""
+class ConfigError(click.ClickException):
+    """An environment variable holds a value the service cannot run with.
+
+    A ClickException, so that ``flask run`` and other ``flask`` commands report it as one
+    line and exit with ``exit_code`` instead of printing a traceback.
+    """
+
+    exit_code = 4
+
+    def show(self, file: IO[str] | None = None) -> None:
+        print(f"CRITICAL config: {self.message}", file=file or sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -172,5 +182,5 @@ def exit_on_config_error(build: Callable[[], T]) -> T:
     try:
         return build()
     except ConfigError as exc:
-        print(f"CRITICAL config: {exc}", file=sys.stderr, flush=True)
-        raise SystemExit(4) from None
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
