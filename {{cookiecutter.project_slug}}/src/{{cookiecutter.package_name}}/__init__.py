@@ -13,6 +13,7 @@ from flask import Flask
 
 from .config import Settings, load_settings
 from .errors import register_errorhandlers
+from .logs_cli import logs_group
 from .observability.request_logging import init_request_logging
 from .observability.setup import configure_logging
 from .routes import bp as routes_bp
@@ -26,7 +27,12 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(routes_bp)
 
 
-STEPS = (register_observability, register_blueprints, register_errorhandlers)
+def register_commands(app: Flask, settings: Settings) -> None:
+    """``flask --app {{ cookiecutter.package_name }} logs ...``: the runbook's log tools."""
+    app.cli.add_command(logs_group)
+
+
+STEPS = (register_observability, register_blueprints, register_errorhandlers, register_commands)
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:

@@ -1,0 +1,320 @@
+"""``flask logs``: trace, slow and errors, run on log lines the real service wrote.
+
+The app below logs through its configured JSON pipeline; the captured lines are written to
+a rotated set of files (the oldest gzipped), with junk lines mixed in, and the commands are
+run on those files through Flask's CLI runner.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from flask import Flask
+
+from {{ cookiecutter.package_name }}.logs_cli import (
+    Failure,
+    ReadStats,
+    clean,
+    exception_headline,
+    failing_requests,
+    iter_lines,
+    logs_group,
+    parse_record,
+    read_records,
+)
+from {{ cookiecutter.package_name }}.observability import StepTimer, track_dependency
+
+REQUESTS = (
+    ("req-fast", "/health"),
+    ("req-work", "/work"),
+    ("req-boom", "/boom"),
+    ("req-slow", "/slow"),
+    ("req-503", "/unavailable"),
+    ("req-esc", "/echo/%1B%5B31mred%E2%80%AE"),
+)
+JUNK = ["not json at all", "", "2026-01-01T00:00:00.000Z INFO http request_completed status=200", "[1, 2]"]
+TORN = '{"ts":"2026-01-01T00:00:00.000Z","level":"INFO","logger":"http","msg":"requ'
+
+
+@pytest.fixture
+def log_format() -> str:
+    """The CLI reads JSON lines, so this module's apps log JSON only."""
+    return "json"
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    app = make_app(SLOW_REQUEST_MS="100")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.cli.add_command(logs_group)
+
+    @app.get("/work")
+    def work():
+        with StepTimer("load_user"):
+            time.sleep(0.01)
+        with track_dependency("billing", "GET", "http://billing.internal/charge") as call:
+            time.sleep(0.02)
+            call.status = 503
+        with StepTimer("render"):
+            pass
+        return {"ok": True}
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("database exploded\nat row 7")
+
+    @app.get("/slow")
+    def slow():
+        time.sleep(0.12)
+        return {"slow": True}
+
+    @app.get("/unavailable")
+    def unavailable():
+        return {"error": "down"}, 503
+
+    @app.get("/echo/<word>")
+    def echo(word: str):
+        logging.getLogger("app").info("echo", extra={"note": word})
+        return {"ok": True}
+
+    return app
+
+
+@dataclass
+class Baked:
+    files: list[str]
+    records: dict[str, list[dict[str, object]]]
+
+
+@pytest.fixture
+def baked(app: Flask, logs, tmp_path: Path) -> Baked:
+    """Serve every request, then write what was logged as app.log.2.gz, app.log.1, app.log."""
+    client = app.test_client()
+    for request_id, path in REQUESTS:
+        client.get(path, headers={"X-Request-ID": request_id})
+    records: dict[str, list[dict[str, object]]] = {}
+    for record in logs.read():
+        records.setdefault(str(record["request_id"]), []).append(record)
+    lines = logs.raw
+    first_work = next(i for i, line in enumerate(lines) if '"request_id":"req-work"' in line)
+    oldest, older, newest = tmp_path / "app.log.2.gz", tmp_path / "app.log.1", tmp_path / "app.log"
+    with gzip.open(oldest, "wt", encoding="utf-8") as stream:
+        stream.write("".join(line + "\n" for line in lines[:first_work]))
+    # A rotation point inside req-work, so trace must join two files.
+    older.write_text("".join(line + "\n" for line in [*JUNK, *lines[first_work : first_work + 1]]), "utf-8")
+    newest.write_text("".join(line + "\n" for line in lines[first_work + 1 :]) + TORN, "utf-8")
+    return Baked([str(oldest), str(older), str(newest)], records)
+
+
+def run(app: Flask, *args: str, stdin: str | None = None) -> Result:
+    return app.test_cli_runner().invoke(args=["logs", *args], input=stdin)
+
+
+def all_text(files: list[str]) -> str:
+    return "".join(
+        gzip.decompress(Path(f).read_bytes()).decode() if f.endswith(".gz") else Path(f).read_text() for f in files
+    )
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_trace_shows_the_request_in_time_order(app: Flask, baked: Baked, reverse: bool) -> None:
+    files = baked.files[::-1] if reverse else baked.files
+    result = run(app, "trace", "req-work", *files)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    expected = baked.records["req-work"]
+    assert lines[0].startswith("request req-work: GET /work, status 200, ")
+    timeline = lines[1 : 1 + len(expected)]
+    for line, record in zip(timeline, expected, strict=True):
+        assert f" {record['msg']}" in line
+        assert f"step={record['step']}" in line if "step" in record else "step=" not in line
+    assert timeline[0].split()[0] == "+0ms"
+    assert [line.startswith(">>") for line in timeline] == [r["msg"] == "dependency_call" for r in expected]
+
+
+def test_trace_names_the_first_problem_and_each_share_of_the_time(app: Flask, baked: Baked) -> None:
+    result = run(app, "trace", "req-work", *baked.files)
+    lines = result.stdout.splitlines()
+    problem = next(line for line in lines if line.startswith("first problem:"))
+    assert "WARNING" in problem
+    assert "dependency_call" in problem
+    assert "status=503" in problem
+    records = baked.records["req-work"]
+    total = next(r["duration_ms"] for r in records if r["msg"] == "request_completed")
+    assert f"time spent (total {total:g} ms, from request_completed):" in lines
+    for record in records:
+        if record["msg"] in ("dependency_call", "step_timing"):
+            name = record.get("step") or "billing GET http://billing.internal/charge"
+            row = next(line for line in lines if line.startswith(("  dependency ", "  step ")) and f" {name} " in line)
+            assert f"{record['duration_ms']:.2f} ms" in row
+            assert f"{record['duration_ms'] / total * 100:.1f}%" in row
+
+
+def test_trace_of_a_failing_request_shows_its_exception(app: Flask, baked: Baked) -> None:
+    result = run(app, "trace", "req-boom", *baked.files)
+    lines = result.stdout.splitlines()
+    marked = [line for line in lines if line.startswith(">>")]
+    assert len(marked) == 1
+    assert "ERROR" in marked[0]
+    assert "unhandled_exception" in marked[0]
+    assert 'exc="RuntimeError: database exploded"' in marked[0]
+    problem = lines.index(next(line for line in lines if line.startswith("first problem:")))
+    assert lines[problem + 1] == "    Traceback (most recent call last):"
+    assert "    at row 7" in lines
+
+
+def test_trace_of_an_unknown_request_id_fails_on_stderr(app: Flask, baked: Baked) -> None:
+    result = run(app, "trace", "no-such-id", *baked.files)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "no records with request_id 'no-such-id'" in result.stderr
+
+
+def test_slow_lists_the_slowest_requests_first(app: Flask, baked: Baked) -> None:
+    completed = [r for rs in baked.records.values() for r in rs if r["msg"] == "request_completed"]
+    expected = sorted(completed, key=lambda r: r["duration_ms"], reverse=True)
+    result = run(app, "slow", "--top", "2", *baked.files)
+    assert result.exit_code == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["duration_ms", "status", "method", "path", "request_id", "ts"]
+    assert len(rows) == 2
+    assert rows[0].split()[:5] == [f"{expected[0]['duration_ms']:.2f}", "200", "GET", "/slow", "req-slow"]
+    assert [row.split()[4] for row in rows] == [r["request_id"] for r in expected[:2]]
+
+    everything = run(app, "slow", *baked.files).stdout.splitlines()[1:]
+    assert len(everything) == len(REQUESTS)
+    durations = [float(row.split()[0]) for row in everything]
+    assert durations == sorted(durations, reverse=True)
+
+
+def test_errors_lists_each_failing_request_with_its_first_error(app: Flask, baked: Baked) -> None:
+    result = run(app, "errors", *baked.files)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    boom, unavailable = lines
+    assert boom.split()[1:5] == ["500", "req-boom", "GET", "/boom"]
+    assert boom.endswith("unhandled_exception  RuntimeError: database exploded")
+    assert unavailable.split()[1:5] == ["503", "req-503", "GET", "/unavailable"]
+    assert unavailable.endswith("request_completed")
+
+
+@pytest.mark.parametrize("args", [[], ["-"]])
+def test_stdin_is_read_without_files_or_with_dash(app: Flask, baked: Baked, args: list[str]) -> None:
+    from_files = run(app, "slow", *baked.files)
+    from_stdin = run(app, "slow", *args, stdin=all_text(baked.files))
+    assert from_stdin.exit_code == 0
+    assert from_stdin.stdout == from_files.stdout
+    assert "req-work" in run(app, "trace", "req-work", *args, stdin=all_text(baked.files)).stdout
+
+
+@pytest.mark.parametrize("args", [["trace", "req-work"], ["slow"], ["errors"]])
+def test_skipped_lines_are_counted_on_stderr(app: Flask, baked: Baked, args: list[str]) -> None:
+    result = run(app, *args, *baked.files)
+    assert result.exit_code == 0
+    assert "skipped 5 lines that were not JSON log records" in result.stderr
+    assert "skipped" not in result.stdout
+
+
+def test_text_format_input_gets_a_hint(app: Flask) -> None:
+    result = run(app, "slow", stdin=JUNK[2] + "\n")
+    assert "skipped 1 line that was not a JSON log record" in result.stderr
+    assert "reads LOG_FORMAT=json" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["trace", "req-esc"], ["slow"], ["errors"]])
+def test_control_characters_in_logged_values_are_escaped(app: Flask, baked: Baked, args: list[str]) -> None:
+    assert any("\x1b" in str(r["path"]) for r in baked.records["req-esc"])
+    result = run(app, *args, *baked.files)
+    assert result.exit_code == 0
+    assert all(ch == "\n" or ch.isprintable() for ch in result.stdout)
+    if args[0] != "errors":
+        assert "/echo/\\x1b[31mred\\u202e" in result.stdout
+
+
+def test_missing_files_are_a_usage_error(app: Flask, tmp_path: Path) -> None:
+    result = run(app, "slow", str(tmp_path / "gone.log"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_a_truncated_gzip_file_keeps_what_was_read(app: Flask, baked: Baked, tmp_path: Path) -> None:
+    whole = gzip.compress(all_text(baked.files[1:]).encode())
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(whole[: len(whole) - 20])
+    result = run(app, "slow", str(cut))
+    assert "warning:" in result.stderr
+    assert "req-slow" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "parsed"),
+    [
+        ('{"msg":"ok"}\n', {"msg": "ok"}),
+        ("  {}  ", {}),
+        ("[1, 2]", None),
+        ('"text"', None),
+        ("", None),
+        (TORN, None),
+        ('{"a":' + "[" * 100_000, None),
+    ],
+)
+def test_parse_record_accepts_json_objects_only(line: str, parsed: object) -> None:
+    assert parse_record(line) == parsed
+
+
+def test_overlong_lines_are_skipped_without_being_held() -> None:
+    stream = io.BytesIO(b'{"a":1}\n' + b"x" * 50 + b"\n" + b'{"b":2}')
+    assert list(iter_lines(stream, max_bytes=20)) == ['{"a":1}\n', None, '{"b":2}']
+
+
+def test_read_records_counts_what_it_skips(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.log"
+    path.write_text('{"msg":"a"}\nnoise\n\n{"msg":"b"}\n', "utf-8")
+    stats = ReadStats()
+    assert [r["msg"] for r in read_records([str(path)], stats)] == ["a", "b"]
+    assert (stats.records, stats.skipped) == (2, 2)
+
+
+def test_clean_escapes_terminal_controls() -> None:
+    assert clean("plain text") == "plain text"
+    assert clean("\x1b[2J\u202e\x85\n") == "\\x1b[2J\\u202e\\x85\\n"
+    assert clean("abcdef", limit=3) == "abc..."
+
+
+def test_exception_headline_picks_the_raised_exception() -> None:
+    chained = "Traceback...\nKeyError: 'x'\n\nDuring handling...\nTraceback...\napp.errors.PricingError: no price\nmore"
+    assert exception_headline({"exc_type": "PricingError", "exc": chained}) == "app.errors.PricingError: no price"
+    assert exception_headline({"exc_type": "ValueError"}) == "ValueError"
+    assert exception_headline({}) == ""
+
+
+def test_failing_requests_stay_bounded_and_stream() -> None:
+    def record(request_id: str, msg: str, level: str = "ERROR", status: int | None = None) -> dict[str, object]:
+        return {"request_id": request_id, "msg": msg, "level": level, "status": status}
+
+    records = [
+        record("a", "db_failed"),
+        record("b", "cache_failed"),
+        record("c", "queue_failed"),
+        record("a", "request_completed", status=500),
+        record("d", "request_completed", level="INFO", status=200),
+        record("-", "startup_failed"),
+    ]
+    failures: list[Failure] = list(failing_requests(records, max_pending=1))
+    assert [(f.request_id, f.msg, f.status) for f in failures] == [
+        ("a", "db_failed", None),  # pushed out of the bounded pending set before it completed
+        ("b", "cache_failed", None),
+        ("a", "request_completed", 500),
+        ("c", "queue_failed", None),
+    ]
+    assert json.dumps([f.request_id for f in failing_requests(records)]) == '["a", "b", "c"]'
