@@ -31,6 +31,10 @@ def app(make_app) -> Flask:
     @app.get("/threads")
     def threads():
         set_user_context(99)
+        # The failure mode: a plain thread starts with an empty context.
+        naive = threading.Thread(target=log.info, args=("from_plain_thread",))
+        naive.start()
+        naive.join()
         thread = threading.Thread(target=run_in_context(log.info), args=("from_thread",))
         thread.start()
         thread.join()
@@ -58,14 +62,13 @@ def test_missing_request_id_is_generated(client, logs) -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ["a" * 129, "abc\ndef", "id with spaces", '"};{"level":"CRITICAL', "ünïcode", "x" * 5000, "a\x1bb"],
-    ids=["too-long", "newline", "spaces", "json-injection", "non-ascii", "huge", "escape"],
+    ["a" * 129, "id with spaces", '"};{"level":"CRITICAL', "\u00fcn\u00efcode", "x" * 5000, "semi;colon"],
+    ids=["too-long", "spaces", "json-injection", "non-ascii", "huge", "semicolon"],
 )
 def test_hostile_request_id_is_replaced_and_noted_by_length_only(client, logs, hostile: str) -> None:
-    try:
-        response = client.get("/whoami", headers={"X-Request-ID": hostile})
-    except ValueError:  # werkzeug's test client refuses some header values itself
-        pytest.skip("header value cannot be sent")
+    # Control characters and newlines cannot be sent through the test client; the gunicorn
+    # tests send them over a raw socket (test_gunicorn.py).
+    response = client.get("/whoami", headers={"X-Request-ID": hostile})
     generated = response.headers["X-Request-ID"]
     assert HEX32.match(generated)
     records = logs.read()
@@ -128,6 +131,7 @@ def test_set_user_context_outside_request_does_nothing() -> None:
 def test_threads_and_executors_keep_the_request_context(client, logs) -> None:
     client.get("/threads", headers={"X-Request-ID": "thread-test"})
     records = logs.read()
+    assert logs.one("from_plain_thread", records)["request_id"] == "-"
     for msg in ("from_thread", "from_executor"):
         event = logs.one(msg, records)
         assert event["request_id"] == "thread-test"

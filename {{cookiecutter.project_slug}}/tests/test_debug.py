@@ -90,7 +90,8 @@ def test_sampling_is_deterministic_by_request_id(make_app, logs) -> None:
     client.get("/work", headers={"X-Request-ID": chosen})
     records = logs.read()
     assert "debug_details" in messages(records)
-    assert logs.one("request_completed", records)["debug_reason"] == "sampled"
+    completed = logs.one("request_completed", records)
+    assert (completed["debug_reason"], completed["sample_rate"]) == ("sampled", 0.25)
     client.get("/work", headers={"X-Request-ID": skipped})
     assert messages(logs.read()) == ["request_completed"]
 

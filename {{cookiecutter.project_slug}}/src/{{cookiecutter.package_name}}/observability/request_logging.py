@@ -83,6 +83,8 @@ def init_request_logging(app: Flask, settings: Settings) -> None:
         }
         if context.debug_reason is not None:
             fields["debug_reason"] = context.debug_reason
+            if context.debug_reason == "sampled":
+                fields["sample_rate"] = sample_rate
         log.log(logging.ERROR if status >= 500 else logging.INFO, "request_completed", extra=fields)
         if slow_ms and elapsed is not None and elapsed > slow_ms:
             log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": slow_ms})
