@@ -1,97 +1,147 @@
 """One summary per request, with timings, and the request context around it.
 
-Before each request: accept a safe ``X-Request-ID`` or generate one, read ``traceparent``,
-decide per-request debug, bind the context, and (at DEBUG) log ``request_started`` with the
-query string and headers (redacted centrally by key). After it: echo the request ID, log
-``request_completed`` (INFO; ERROR for 5xx) with status, duration, size and content type, and
-``slow_request`` (WARNING) past ``SLOW_REQUEST_MS``. The context is reset at teardown, so
-nothing leaks into the next request on the same thread.
+``RequestLogging`` is WSGI middleware around Flask's ``wsgi_app``: it sees every request,
+including those Flask answers with an error, and it reads the raw WSGI environ once instead
+of going through Flask's request object and per-hook dispatch on the hot path.
+
+On the way in: accept a safe ``X-Request-ID`` or generate one, read ``traceparent``, decide
+per-request debug, bind the context, and (at DEBUG) log ``request_started`` with the query
+string and headers (redacted centrally by key). On the way out: echo the request ID, log
+``request_completed`` (INFO; ERROR for 5xx) with status, duration, size and content type,
+and ``slow_request`` (WARNING) past ``SLOW_REQUEST_MS``; then reset the context, so nothing
+leaks into the next request on the same thread (like Flask's own teardown, this happens when
+the view has returned; a streamed body runs after it).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
 
-from flask import Flask, Response, g, request
+from flask import Flask
+from werkzeug.datastructures import EnvironHeaders
 
 from ..config import Settings
 from .context import LogContext, bind, current, new_request_id, trace_id_from, unbind, valid_request_id
-from .debug import DEBUG_HEADER, debug_reason
+from .debug import debug_reason
 
 REQUEST_ID_HEADER = "X-Request-ID"
+DEBUG = logging.DEBUG
 log = logging.getLogger("http")
 
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
-def duration_ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)
+
+def request_path(environ: dict) -> str:
+    """The path as Flask's ``request.path`` shows it (WSGI strings are latin-1 wrapped UTF-8)."""
+    raw = environ.get("PATH_INFO", "")
+    path = raw.encode("latin-1", "replace").decode("utf-8", "replace") if not raw.isascii() else raw
+    return path if path.startswith("/") else "/" + path
 
 
-def init_request_logging(app: Flask, settings: Settings) -> None:
-    slow_ms = settings.slow_request_ms
-    token = settings.debug_log_token
-    sample_rate = settings.log_sample_rate
+def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[int, int | None, str | None]:
+    status = int(status_line[:3])
+    size: int | None = None
+    content_type: str | None = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-length":
+            size = int(value) if value.isdigit() else None
+        elif lowered == "content-type":
+            content_type = value
+    return status, size, content_type
 
-    @app.before_request
-    def start_request() -> None:
-        g.request_start = time.perf_counter()
-        headers = request.headers
-        raw_id = headers.get(REQUEST_ID_HEADER)
+
+class RequestLogging:
+    def __init__(self, app: WSGIApp, settings: Settings) -> None:
+        self.app = app
+        self.slow_ms = settings.slow_request_ms
+        self.token = settings.debug_log_token
+        self.sample_rate = settings.log_sample_rate
+        self.debug_possible = settings.per_request_debug_possible
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        start = time.perf_counter()
+        raw_id = environ.get("HTTP_X_REQUEST_ID")
         request_id = valid_request_id(raw_id) or new_request_id()
-        sent_token = headers.get(DEBUG_HEADER)
-        reason = debug_reason(sent_token, token, request_id, sample_rate)
-        g.log_context_token = bind(
+        sent_token = environ.get("HTTP_X_DEBUG_LOG")
+        reason = debug_reason(sent_token, self.token, request_id, self.sample_rate) if self.debug_possible else None
+        token = bind(
             LogContext(
                 request_id=request_id,
-                method=request.method,
-                path=request.path,
-                trace_id=trace_id_from(headers.get("traceparent")),
+                method=environ.get("REQUEST_METHOD", "-"),
+                path=request_path(environ),
+                trace_id=trace_id_from(environ.get("HTTP_TRACEPARENT")),
                 debug_reason=reason,
             )
         )
+        response: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.append((REQUEST_ID_HEADER, request_id))
+            response[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        try:
+            if (raw_id is not None and raw_id != request_id) or sent_token is not None or reason or log.isEnabledFor(DEBUG):
+                self.log_start(environ, raw_id, request_id, sent_token, reason)
+            result = self.app(environ, capture)
+            self.log_completion(start, *(response or ["500 INTERNAL SERVER ERROR", []]))
+            return result
+        except BaseException:
+            self.log_completion(start, "500 INTERNAL SERVER ERROR", [])
+            raise
+        finally:
+            unbind(token)
+
+    def log_start(
+        self, environ: dict, raw_id: str | None, request_id: str, sent_token: str | None, reason: str | None
+    ) -> None:
         if raw_id is not None and raw_id != request_id:
             # Length only: the rejected value may be hostile, so it is never echoed.
             log.warning("request_id_rejected", extra={"header_length": len(raw_id)})
         if sent_token is not None and reason != "token":
-            log.warning("debug_token_rejected", extra={"configured": bool(token)})
+            log.warning("debug_token_rejected", extra={"configured": bool(self.token)})
         if reason is not None:
             # An audit trail of raised verbosity: that it was on, why, for which request.
             log.info("debug_logging_enabled", extra={"debug_reason": reason})
-        if log.isEnabledFor(logging.DEBUG):
+        if log.isEnabledFor(DEBUG):
+            length = environ.get("CONTENT_LENGTH", "")
             log.debug(
                 "request_started",
                 extra={
-                    "query": request.args.to_dict(flat=False),
-                    "headers": dict(headers),
-                    "content_type": request.content_type,
-                    "content_length": request.content_length,
+                    "query": parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+                    "headers": dict(EnvironHeaders(environ)),
+                    "content_type": environ.get("CONTENT_TYPE") or None,
+                    "content_length": int(length) if length.isdigit() else None,
                 },
             )
 
-    @app.after_request
-    def complete_request(response: Response) -> Response:
-        context = current()
-        response.headers[REQUEST_ID_HEADER] = context.request_id
-        start = g.get("request_start")
-        elapsed = duration_ms(start) if start is not None else None
-        status = response.status_code
+    def log_completion(self, start: float, status_line: str, headers: list[tuple[str, str]]) -> None:
+        elapsed = round((time.perf_counter() - start) * 1000, 2)
+        status, size, content_type = response_fields(status_line, headers)
         fields: dict[str, object] = {
             "status": status,
             "duration_ms": elapsed,
-            "size": response.content_length,
-            "content_type": response.content_type,
+            "size": size,
+            "content_type": content_type,
         }
-        if context.debug_reason is not None:
-            fields["debug_reason"] = context.debug_reason
-            if context.debug_reason == "sampled":
-                fields["sample_rate"] = sample_rate
-        log.log(logging.ERROR if status >= 500 else logging.INFO, "request_completed", extra=fields)
-        if slow_ms and elapsed is not None and elapsed > slow_ms:
-            log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": slow_ms})
-        return response
+        reason = current().debug_reason
+        if reason is not None:
+            fields["debug_reason"] = reason
+            if reason == "sampled":
+                fields["sample_rate"] = self.sample_rate
+        if status >= 500:
+            log.error("request_completed", extra=fields)
+        else:
+            log.info("request_completed", extra=fields)
+        if self.slow_ms and elapsed > self.slow_ms:
+            log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": self.slow_ms})
 
-    @app.teardown_request
-    def end_request(_exc: BaseException | None) -> None:
-        token_ = g.pop("log_context_token", None)
-        if token_ is not None:
-            unbind(token_)
+
+def init_request_logging(app: Flask, settings: Settings) -> None:
+    app.wsgi_app = RequestLogging(app.wsgi_app, settings)  # type: ignore[method-assign]
