@@ -137,3 +137,15 @@ def test_threads_and_executors_keep_the_request_context(client, logs) -> None:
         assert event["request_id"] == "thread-test"
         assert str(event["user_id"]) == "99"
         assert event["path"] == "/threads"
+
+
+def test_generated_request_ids_are_uuid4() -> None:
+    import uuid
+
+    from {{ cookiecutter.package_name }}.observability.context import new_request_id
+
+    ids = {new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for value in list(ids)[:50]:
+        parsed = uuid.UUID(hex=value)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, value)

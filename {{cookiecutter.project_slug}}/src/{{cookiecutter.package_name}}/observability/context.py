@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, replace
-from typing import ParamSpec, TypeVar
+from typing import NamedTuple, ParamSpec, TypeVar
 
 # The fields every record carries, in both formats, in this order.
 CONTEXT_FIELDS = ("request_id", "user_id", "method", "path")
@@ -32,8 +31,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class LogContext:
+class LogContext(NamedTuple):
+    """Immutable; a NamedTuple because one is built for every request (a frozen dataclass
+    costs several times more to construct)."""
+
     request_id: str = MISSING
     user_id: str = MISSING
     method: str = MISSING
@@ -68,7 +69,7 @@ def set_user_context(user_id: object | None) -> None:
     context = _current.get()
     if context is None:
         return
-    _current.set(replace(context, user_id=str(user_id) if user_id not in (None, "") else MISSING))
+    _current.set(context._replace(user_id=str(user_id) if user_id not in (None, "") else MISSING))
 
 
 def valid_request_id(raw: str | None) -> str | None:
@@ -79,7 +80,13 @@ def valid_request_id(raw: str | None) -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """A uuid4 as 32 hex digits, built straight from ``os.urandom`` (``uuid.uuid4().hex``
+    gives the same thing through two object constructions, at several times the cost on a
+    path every request without an incoming ID takes)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 def trace_id_from(traceparent: str | None) -> str | None:

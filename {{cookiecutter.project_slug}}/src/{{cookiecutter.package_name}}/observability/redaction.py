@@ -45,6 +45,8 @@ MAX_EXC_CHARS = 16384
 MAX_ITEMS = 50
 MAX_DEPTH = 6
 MAX_NODES = 500
+SHORT_TEXT = 64
+TEXT_CACHE_SIZE = 2048
 
 
 def truncate(text: str, limit: int = MAX_CHARS) -> str:
@@ -75,14 +77,25 @@ class Redactor:
         self.fragments = fragments
         key_alt = "|".join(re.escape(f).replace("_", "[_ -]?") for f in fragments)
         # key=value, key: value, key="value", "key": "value" (JSON in text), with an
-        # optional auth scheme before the value (Authorization: Bearer abc).
+        # optional auth scheme before the value (Authorization: Bearer abc). The match
+        # starts at the fragment (user_password=...): what precedes it is kept as written,
+        # and the engine never backtracks over long words looking for a key's start.
         self._key_value = re.compile(
-            rf"""(?P<key>[\w.-]*(?:{key_alt})[\w.-]*)(?P<sep>["']?\s*[=:]\s*)"""
+            rf"""(?P<key>(?:{key_alt})[\w.-]*)(?P<sep>["']?\s*[=:]\s*)"""
             r"""(?P<value>\[REDACTED\]|(?:(?:bearer|basic|digest|token)\s+)?(?:"[^"]*"|'[^']*'|[^\s,;&"'}\])]+))""",
             re.IGNORECASE,
         )
-        self._trigger = re.compile(rf"{key_alt}|bearer|eyJ|://|PRIVATE KEY", re.IGNORECASE)
+        # Lower-case substrings whose absence proves a text has nothing to redact. Plain
+        # substring tests are far cheaper than a case-insensitive regex alternation.
+        self._needles = tuple(
+            dict.fromkeys(
+                [f.replace("_", sep) for f in fragments for sep in ("_", "-", " ", "")]
+                + ["bearer", "eyj", "://", "private key"]
+            )
+        )
         self._key_cache: dict[str, bool] = {}
+        # Short texts repeat (messages, content types, enum-like values): remember them.
+        self._text_cache: dict[str, str] = {}
 
     # -- keys ---------------------------------------------------------------------------
     def is_sensitive_key(self, key: str) -> bool:
@@ -96,8 +109,17 @@ class Redactor:
 
     # -- free text ----------------------------------------------------------------------
     def text(self, text: str, limit: int = MAX_CHARS) -> str:
-        text = truncate(text, limit)
-        if not self._trigger.search(text):
+        cached = self._text_cache.get(text)
+        if cached is not None:
+            return cached
+        redacted = self._redact_text(truncate(text, limit))
+        if len(text) <= SHORT_TEXT and len(self._text_cache) < TEXT_CACHE_SIZE:
+            self._text_cache[text] = redacted
+        return redacted
+
+    def _redact_text(self, text: str) -> str:
+        lowered = text.lower()
+        if not any(needle in lowered for needle in self._needles):
             return text
         text = _PRIVATE_KEY.sub(REDACTED, text)
         text = self._key_value.sub(_redact_match, text)
