@@ -146,3 +146,21 @@ def test_request_completed_line_is_small(client, logs) -> None:
     logs.one("request_completed")
     (line,) = [raw for raw in logs.raw if "request_completed" in raw]
     assert len(line.encode()) < 300
+
+
+@pytest.mark.parametrize("use_orjson", [True, False], ids=["orjson", "stdlib-json"])
+def test_json_rendering_is_the_same_with_or_without_orjson(monkeypatch: pytest.MonkeyPatch, use_orjson: bool) -> None:
+    from {{ cookiecutter.package_name }}.observability import formatting
+
+    if not use_orjson:
+        monkeypatch.setattr(formatting, "orjson", None)
+    event = {
+        "msg": "caf\u00e9 \u2028 \x85 \u202e \x1b",
+        "big": 2**70,  # beyond orjson's 64-bit integers: the stdlib path takes it
+        "nested": {"a": [1, 2.5, None, True]},
+    }
+    line = formatting.render_json(event)
+    assert json.loads(line) == event
+    assert len(line.splitlines()) == 1
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]", line)
+    assert "caf\u00e9" in line  # ordinary non-ASCII stays readable

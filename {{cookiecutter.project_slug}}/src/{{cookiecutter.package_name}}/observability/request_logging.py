@@ -87,7 +87,8 @@ class RequestLogging:
             return start_response(status, headers, exc_info)
 
         try:
-            if (raw_id is not None and raw_id != request_id) or sent_token is not None or reason or log.isEnabledFor(DEBUG):
+            rejected_id = raw_id is not None and raw_id != request_id
+            if rejected_id or sent_token is not None or reason or log.isEnabledFor(DEBUG):
                 self.log_start(environ, raw_id, request_id, sent_token, reason)
             result = self.app(environ, capture)
             self.log_completion(start, *(response or ["500 INTERNAL SERVER ERROR", []]))
