@@ -1,0 +1,377 @@
+"""In-process measurements of the baked service's logging pipeline (run by ``run.py``).
+
+Why a separate script: it must import the *baked* package (``src/`` on ``PYTHONPATH``) in a
+fresh interpreter of the benchmark's virtualenv, so nothing the orchestrator imported or
+configured can leak into the numbers. It prints one JSON object on stdout and nothing else.
+
+What it measures:
+
+- per-record cost of ``logging.getLogger("http").info("request_completed", extra=...)``
+  through the service's configured pipeline (``configure_logging``), against the same call
+  through a plain ``StreamHandler`` with python-json-logger's formatter and with the seed
+  article's naive "dump every record attribute" formatter; batches of the three are
+  interleaved so drift (frequency scaling, noisy neighbours) hits all of them alike;
+- the redactor's cost on 1 KB, 100 KB and 1 MB payloads (it should be bounded, not linear);
+- the cost and line size of logging a record with such a payload through the whole pipeline;
+- the line the service and the naive formatter write for one real ``GET /health`` record.
+
+Run by hand for a profile of the hot path:
+``PYTHONPATH=<baked>/src python bench/micro.py --package my_service --profile``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import importlib
+import io
+import json
+import logging
+import os
+import pstats
+import statistics
+import sys
+import time
+import timeit
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TextIO
+
+OVERRIDES = {"ENV_FILE": "", "LOG_FILE": "", "LOG_FORMAT": "json"}
+EXTRA = {"status": 200, "duration_ms": 1.23, "size": 16, "content_type": "application/json"}
+NAIVE_SKIPPED = ("args", "msg", "exc_info", "exc_text", "stack_info")
+PJL_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+SIZES = {"1KB": 1_000, "100KB": 100_000, "1MB": 1_000_000}
+MIN_BATCH_SECONDS = 0.05
+BOUND_REPEATS = 5
+
+
+class NaiveJsonFormatter(logging.Formatter):
+    """The seed article's formatter, kept as the "before" picture.
+
+    It serialises every LogRecord attribute (pathname, thread name, process ID, ...) on every
+    record, which is what makes its lines long and its cost grow with what callers attach.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key.startswith("_") or key in NAIVE_SKIPPED:
+                continue
+            payload[key] = value
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def pjl_formatter() -> logging.Formatter:
+    """python-json-logger's formatter: ``pythonjsonlogger.json`` in v3+, ``jsonlogger`` before."""
+    try:
+        from pythonjsonlogger.json import JsonFormatter
+    except ImportError:
+        from pythonjsonlogger.jsonlogger import JsonFormatter
+    return JsonFormatter(PJL_FORMAT)
+
+
+@dataclass(frozen=True)
+class Service:
+    """The baked package's modules this script drives."""
+
+    package: ModuleType
+    config: ModuleType
+    setup: ModuleType
+    context: ModuleType
+    redaction: ModuleType
+
+
+def load_service(name: str) -> Service:
+    def module(suffix: str) -> ModuleType:
+        return importlib.import_module(f"{name}.{suffix}")
+
+    return Service(
+        package=importlib.import_module(name),
+        config=module("config"),
+        setup=module("observability.setup"),
+        context=module("observability.context"),
+        redaction=module("observability.redaction"),
+    )
+
+
+def configure(service: Service, stream: TextIO) -> None:
+    """The service's own start-up path for logging, pointed at ``stream``."""
+    settings = service.config.load_settings(OVERRIDES)
+    service.setup.configure_logging(settings, stream=stream)
+
+
+def isolated_logger(name: str, formatter: logging.Formatter, stream: TextIO) -> logging.Logger:
+    """A logger with one plain StreamHandler that does not reach the service's root handlers."""
+    logger = logging.getLogger(name)
+    logger.handlers.clear()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger
+
+
+@contextlib.contextmanager
+def request_context(service: Service) -> Iterator[None]:
+    """Bind a request context like the one ``request_completed`` is logged in."""
+    ctx = service.context
+    token = ctx.bind(ctx.LogContext(request_id=uuid.uuid4().hex, method="GET", path="/health"))
+    try:
+        yield
+    finally:
+        ctx.unbind(token)
+
+
+# The logging module's switches for gathering record attributes (caller location, thread,
+# process, task). The service's configure_logging turns off what it never prints; a
+# python-json-logger user runs with the standard library's defaults. Each variant is timed
+# under its own switches, as it would run in its own process.
+FLAG_NAMES = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing", "logAsyncioTasks")
+STDLIB_FLAGS = {name: getattr(logging, name, None) for name in FLAG_NAMES}
+
+
+def current_flags() -> dict[str, object]:
+    return {name: getattr(logging, name, None) for name in FLAG_NAMES}
+
+
+def apply_flags(flags: dict[str, object]) -> None:
+    for name, value in flags.items():
+        setattr(logging, name, value)
+
+
+def interleaved_us(
+    calls: dict[str, Callable[[], object]], repeats: int, number: int, flags: dict[str, dict[str, object]]
+) -> dict[str, list[float]]:
+    """Microseconds per call for each variant, one batch of each per repeat, order rotating."""
+    names = list(calls)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for repeat in range(repeats):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            apply_flags(flags[name])
+            seconds = timeit.Timer(calls[name]).timeit(number)
+            samples[name].append(seconds / number * 1e6)
+    return samples
+
+
+def summary(samples: list[float]) -> dict[str, object]:
+    return {"median_us": statistics.median(samples), "min_us": min(samples), "samples_us": samples}
+
+
+def record_calls(service: Service, sink: TextIO) -> tuple[dict[str, Callable[[], object]], dict[str, dict]]:
+    """The ways of logging the same ``request_completed`` record that are compared, and the
+    logging switches each runs under.
+
+    ``stdlib_floor`` (a plain ``%(message)s`` formatter) is what the standard library's
+    logger, handler and stream write cost on their own: no JSON formatter can go below it.
+    ``python_json_logger_service_flags`` is python-json-logger with the service's switches,
+    to show how much of the difference the formatter alone makes.
+    """
+    apply_flags(STDLIB_FLAGS)
+    configure(service, sink)
+    service_flags = current_flags()
+    ours = logging.getLogger("http")
+    pjl = isolated_logger("bench.pjl", pjl_formatter(), sink)
+    naive = isolated_logger("bench.naive", NaiveJsonFormatter(), sink)
+    floor = isolated_logger("bench.floor", logging.Formatter("%(message)s"), sink)
+    calls = {
+        "ours": lambda: ours.info("request_completed", extra=EXTRA),
+        "python_json_logger": lambda: pjl.info("request_completed", extra=EXTRA),
+        "python_json_logger_service_flags": lambda: pjl.info("request_completed", extra=EXTRA),
+        "naive": lambda: naive.info("request_completed", extra=EXTRA),
+        "stdlib_floor": lambda: floor.info("request_completed", extra=EXTRA),
+    }
+    flags = dict.fromkeys(calls, STDLIB_FLAGS) | {
+        "ours": service_flags,
+        "python_json_logger_service_flags": service_flags,
+    }
+    return calls, flags
+
+
+def format_calls(service: Service, sink: TextIO) -> dict[str, Callable[[], object]]:
+    """``Formatter.format`` alone on a ready record: the formatters without logging's overhead.
+
+    Each formatter gets its own record (python-json-logger adds attributes to the records it
+    formats), stamped by the service's handler filters as in production.
+    """
+    configure(service, sink)
+    handler = next(h for h in logging.getLogger().handlers if h.formatter is not None)
+    formatters = {"ours": handler.formatter, "python_json_logger": pjl_formatter(), "naive": NaiveJsonFormatter()}
+    calls: dict[str, Callable[[], object]] = {}
+    for name, formatter in formatters.items():
+        record = logging.getLogger("http").makeRecord("http", logging.INFO, __file__, 1, "request_completed", (), None)
+        record.__dict__.update(EXTRA)
+        handler.filter(record)
+        calls[name] = lambda f=formatter, r=record: f.format(r)
+    return calls
+
+
+def timed_variants(
+    calls: dict[str, Callable[[], object]], repeats: int, number: int, flags: dict[str, dict] | None = None
+) -> dict[str, object]:
+    flags = flags or {name: current_flags() for name in calls}
+    for name, call in calls.items():  # warm caches (timestamp second, key cache) before timing
+        apply_flags(flags[name])
+        for _ in range(min(number, 2000)):
+            call()
+    samples = interleaved_us(calls, repeats, number, flags)
+    return {name: summary(values) for name, values in samples.items()}
+
+
+def per_record(service: Service, repeats: int, number: int) -> dict[str, object]:
+    with open(os.devnull, "w", encoding="utf-8") as sink, request_context(service):
+        calls, flags = record_calls(service, sink)
+        logged = timed_variants(calls, repeats, number, flags)
+        formatted = timed_variants(format_calls(service, sink), repeats, number)
+    return logged | {"format_only": formatted, "repeats": repeats, "number": number}
+
+
+def nested_payload(target_bytes: int) -> dict[str, object]:
+    """Nested dicts and lists of about ``target_bytes`` of JSON, sensitive keys at every level."""
+    groups: list[list[dict[str, object]]] = []
+    payload: dict[str, object] = {
+        "request": {"headers": {"Authorization": "Bearer abcdefgh12345678", "Accept": "application/json"}},
+        "api_key": "k-0123456789",
+        "groups": groups,
+    }
+    size = len(json.dumps(payload))
+    index = 0
+    while size < target_bytes:
+        if index % 100 == 0:
+            groups.append([])
+        item = {
+            "id": index,
+            "name": f"item-{index}",
+            "password": "hunter2",
+            "tags": ["alpha", "beta", "gamma"],
+            "profile": {"email": f"user{index}@example.com", "session_id": "s" * 16, "bio": "lorem ipsum " * 4},
+        }
+        groups[-1].append(item)
+        size += len(json.dumps(item)) + 2
+        index += 1
+    return payload
+
+
+def text_payload(target_chars: int) -> str:
+    """Free text with a secret in it, ``target_chars`` long."""
+    chunk = "user logged in; token=abc123def456 from https://example.com/path?q=1 lorem ipsum. "
+    return (chunk * (target_chars // len(chunk) + 1))[:target_chars]
+
+
+def bounded_us(fn: Callable[[], object]) -> dict[str, object]:
+    """Median microseconds per call, with a batch size that makes each batch >= 50 ms."""
+    timer = timeit.Timer(fn)
+    number = 1
+    while timer.timeit(number) < MIN_BATCH_SECONDS and number < 1_000_000:
+        number *= 4
+    samples = [timer.timeit(number) / number * 1e6 for _ in range(BOUND_REPEATS)]
+    return {"median_us": statistics.median(samples), "min_us": min(samples), "number": number}
+
+
+def redaction_bound(service: Service) -> dict[str, object]:
+    """Redactor.value/.text per payload size: bounded work should make these roughly flat."""
+    redactor = service.redaction.Redactor()
+    results: dict[str, object] = {}
+    for label, size in SIZES.items():
+        nested, text = nested_payload(size), text_payload(size)
+        results[label] = {
+            "value": bounded_us(lambda p=nested: redactor.value(p)) | {"json_bytes": len(json.dumps(nested))},
+            "text": bounded_us(lambda t=text: redactor.text(t)) | {"chars": len(text)},
+        }
+    return results
+
+
+def logged_line(service: Service, extra: dict[str, object]) -> str:
+    """The line the configured pipeline writes for one record with ``extra``."""
+    buffer = io.StringIO()
+    configure(service, buffer)
+    logging.getLogger("http").info("request_completed", extra=extra)
+    return buffer.getvalue().rstrip("\n")
+
+
+def end_to_end(service: Service) -> dict[str, object]:
+    """Logging a record that carries a big ``extra`` through the whole configured pipeline."""
+    extras = {f"dict_{label}": {**EXTRA, "payload": nested_payload(size)} for label, size in SIZES.items()}
+    extras["str_1MB"] = {**EXTRA, "payload": text_payload(SIZES["1MB"])}
+    with request_context(service):
+        return {label: record_cost(service, extra) for label, extra in extras.items()}
+
+
+def record_cost(service: Service, extra: dict[str, object]) -> dict[str, object]:
+    line_bytes = len(logged_line(service, extra).encode())
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        configure(service, sink)
+        log = logging.getLogger("http")
+        return bounded_us(lambda: log.info("request_completed", extra=extra)) | {"line_bytes": line_bytes}
+
+
+def request_lines(service: Service) -> dict[str, str]:
+    """One real ``GET /health`` through Flask's test client, as ours and as the naive formatter.
+
+    The naive handler is added after the service's, so it formats the very record the
+    service's ContextFilter stamped: same record, two renderings.
+    """
+    ours_out, naive_out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(ours_out):  # the service's handler writes to sys.stdout
+        app = service.package.create_app(OVERRIDES)
+        naive = logging.StreamHandler(naive_out)
+        naive.setFormatter(NaiveJsonFormatter())
+        root = logging.getLogger()
+        root.addHandler(naive)
+        try:
+            status = app.test_client().get("/health").status_code
+        finally:
+            root.removeHandler(naive)
+    if status != 200:
+        raise RuntimeError(f"GET /health answered {status}")
+    return {"ours": completed_line(ours_out.getvalue()), "naive": completed_line(naive_out.getvalue())}
+
+
+def completed_line(output: str) -> str:
+    for line in output.splitlines():
+        if '"request_completed"' in line:
+            return line
+    raise RuntimeError(f"no request_completed line in {output[:500]!r}")
+
+
+def profile(service: Service, number: int) -> None:
+    """cProfile of the service's per-record path, printed to stderr (not part of the run)."""
+    with open(os.devnull, "w", encoding="utf-8") as sink, request_context(service):
+        call = record_calls(service, sink)["ours"]
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [call() for _ in range(number)])
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--package", required=True, help="the baked package's import name")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--number", type=int, default=20_000)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the hot path and exit")
+    args = parser.parse_args()
+    service = load_service(args.package)
+    if args.profile:
+        profile(service, args.number)
+        return
+    result = {
+        "per_record": per_record(service, args.repeats, args.number),
+        "redaction": redaction_bound(service),
+        "end_to_end": end_to_end(service),
+        "request_lines": request_lines(service),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
