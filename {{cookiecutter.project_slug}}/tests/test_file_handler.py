@@ -81,7 +81,7 @@ def test_four_gunicorn_workers_under_load_while_rotating_log_every_request_once(
     with gunicorn(
         WEB_CONCURRENCY="4",
         LOG_FILE=str(log_file),
-        LOG_FILE_MAX_BYTES="50000",
+        LOG_FILE_MAX_BYTES="30000",
         LOG_FILE_BACKUP_COUNT="1000",
         LOG_TO_STDOUT="false",
     ) as server:
@@ -89,7 +89,7 @@ def test_four_gunicorn_workers_under_load_while_rotating_log_every_request_once(
             statuses = list(pool.map(lambda rid: get(f"{server.url}/health", {"X-Request-ID": rid})[0], ids))
         assert statuses == [200] * len(ids)
     assert server.process.returncode == 0
-    records = [json.loads(line) for line in read_all(log_file)]  # every line parses: none torn
+    records = [parse_line(line) for line in read_all(log_file)]  # every line parses: none torn
     completed = [r["request_id"] for r in records if r["msg"] == "request_completed"]
     assert sorted(c for c in completed if c.startswith("load-")) == sorted(ids)  # none lost, none twice
     workers = {r["msg"] for r in records if str(r["msg"]).startswith("Booting worker")}
