@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -173,3 +174,21 @@ def test_ordinary_text_is_left_alone() -> None:
     redactor = Redactor()
     for text in ("request_completed", "basic setup done", "user ann logged in", "GET /health 200"):
         assert redactor.text(text) == text
+
+
+def test_key_value_fast_path_agrees_with_a_full_regex_pass() -> None:
+    """The fast path (find each key spelling, then match there) redacts exactly what one
+    regex pass over the whole text does."""
+    from {{ cookiecutter.package_name }}.observability.redaction import _redact_match
+
+    redactor = Redactor()
+    samples = [
+        f"api_key_token={SECRET}&x=1 password: '{SECRET}' Session-Id={SECRET}",
+        json.dumps({"clientSecret": SECRET, "user": "ann", "X-Auth-Token": SECRET}),
+        f"\u0130stanbul password={SECRET}",  # lower-casing changes the length: fallback path
+        "nothing to see here",
+    ]
+    for sample in samples:
+        full_pass = redactor._key_value.sub(_redact_match, sample)
+        assert redactor.text(sample) == full_pass
+        assert SECRET not in full_pass

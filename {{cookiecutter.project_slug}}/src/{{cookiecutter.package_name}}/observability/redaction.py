@@ -85,14 +85,11 @@ class Redactor:
             r"""(?P<value>\[REDACTED\]|(?:(?:bearer|basic|digest|token)\s+)?(?:"[^"]*"|'[^']*'|[^\s,;&"'}\])]+))""",
             re.IGNORECASE,
         )
-        # Lower-case substrings whose absence proves a text has nothing to redact. Plain
-        # substring tests are far cheaper than a case-insensitive regex alternation.
-        self._needles = tuple(
-            dict.fromkeys(
-                [f.replace("_", sep) for f in fragments for sep in ("_", "-", " ", "")]
-                + ["bearer", "eyj", "://", "private key"]
-            )
-        )
+        # Lower-case spellings of the key fragments. A case-insensitive alternation of them
+        # is slow to search for (the regex engine tries every alternative at every
+        # position: ~1 ms on 4 KB); str.find of each spelling is fast, so the pattern
+        # above is only ever tried where a fragment actually occurs.
+        self._key_needles = tuple(dict.fromkeys(f.replace("_", sep) for f in fragments for sep in ("_", "-", " ", "")))
         self._key_cache: dict[str, bool] = {}
         # Short texts repeat (messages, content types, enum-like values): remember them.
         self._text_cache: dict[str, str] = {}
@@ -118,14 +115,43 @@ class Redactor:
         return redacted
 
     def _redact_text(self, text: str) -> str:
+        """Each pattern runs only when a cheap substring test says it could match."""
         lowered = text.lower()
-        if not any(needle in lowered for needle in self._needles):
-            return text
-        text = _PRIVATE_KEY.sub(REDACTED, text)
-        text = self._key_value.sub(_redact_match, text)
-        text = _AUTH_SCHEME.sub(rf"\g<scheme> {REDACTED}", text)
-        text = _JWT.sub(REDACTED, text)
-        return _URL_USERINFO.sub(rf"\g<prefix>\g<user>:{REDACTED}@", text)
+        keys = [needle for needle in self._key_needles if needle in lowered]
+        if keys:
+            text = self._redact_key_values(text, lowered, keys)
+        if "private key" in lowered:
+            text = _PRIVATE_KEY.sub(REDACTED, text)
+        if "bearer" in lowered:
+            text = _AUTH_SCHEME.sub(rf"\g<scheme> {REDACTED}", text)
+        if "eyj" in lowered:
+            text = _JWT.sub(REDACTED, text)
+        if "://" in text:
+            text = _URL_USERINFO.sub(rf"://\g<user>:{REDACTED}@", text)
+        return text
+
+    def _redact_key_values(self, text: str, lowered: str, needles: list[str]) -> str:
+        if len(lowered) != len(text):  # a few characters change length when lower-cased
+            return self._key_value.sub(_redact_match, text)
+        matches: dict[int, re.Match[str]] = {}
+        for needle in needles:
+            position = lowered.find(needle)
+            while position != -1:
+                match = self._key_value.match(text, position)
+                if match:
+                    matches.setdefault(match.start("value"), match)
+                position = lowered.find(needle, position + 1)
+        parts: list[str] = []
+        done = 0
+        for start in sorted(matches):
+            if start < done:  # inside a value already redacted (api_key_token=...)
+                continue
+            match = matches[start]
+            parts.append(text[done:start])
+            parts.append(_redacted_value(match.group("value")))
+            done = match.end("value")
+        parts.append(text[done:])
+        return "".join(parts)
 
     def exception_text(self, text: str) -> str:
         return self.text(truncate_head(text), limit=MAX_EXC_CHARS + 64)
@@ -212,15 +238,20 @@ def safe_url(url: str) -> str:
         return REDACTED
 
 
-def _redact_match(match: re.Match[str]) -> str:
-    value = match.group("value")
+def _redacted_value(value: str) -> str:
+    """``[REDACTED]``, inside the value's quotes if it had any."""
     quote = value[0] if value[0] in "\"'" else ""
-    return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
+    return f"{quote}{REDACTED}{quote}"
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    return f"{match.group('key')}{match.group('sep')}{_redacted_value(match.group('value'))}"
 
 
 # "Bearer <token>" anywhere in free text; "Basic" is only caught after a sensitive key
 # (Authorization: Basic ...), since "basic" is an ordinary English word.
 _AUTH_SCHEME = re.compile(r"\b(?P<scheme>bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_URL_USERINFO = re.compile(r"(?P<prefix>\b[a-z][a-z0-9+.-]*://)(?P<user>[^\s:/@]*):[^\s/@]+@", re.IGNORECASE)
+# These start with a literal, which lets the regex engine skip ahead to candidates.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_URL_USERINFO = re.compile(r"://(?P<user>[^\s:/@]*):[^\s/@]+@")
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
