@@ -58,6 +58,23 @@ def test_combination_renders_completely(bake, answers: dict[str, str]) -> None:
     assert f'DEFAULT_LOG_FORMAT = "{answers["log_format"]}"' in config
 
 
+# In the template's Python files, the only Jinja allowed is a cookiecutter variable. Anything
+# else that looks like Jinja (a regex quantifier {{0,64}} in an f-string, a dict literal)
+# would be rendered silently into something else.
+STRAY_JINJA = re.compile(r"\{\{(?!\s*cookiecutter\.)|\{%|\{#")
+
+
+def test_template_python_has_no_stray_jinja() -> None:
+    from conftest import TEMPLATE
+
+    offenders = []
+    for path in (TEMPLATE / "{{cookiecutter.project_slug}}").rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if STRAY_JINJA.search(line):
+                offenders.append(f"{path.relative_to(TEMPLATE)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
 def test_github_actions_expressions_survive_rendering(bake) -> None:
     workflow = (bake() / ".github/workflows/ci.yml").read_text()
     assert "${{ matrix.python-version }}" in workflow

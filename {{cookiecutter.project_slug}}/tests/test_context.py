@@ -149,3 +149,17 @@ def test_generated_request_ids_are_uuid4() -> None:
     for value in list(ids)[:50]:
         parsed = uuid.UUID(hex=value)
         assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, value)
+
+
+def test_rejected_request_id_is_not_echoed_in_request_started(make_app, logs) -> None:
+    app = make_app(LOG_LEVEL="DEBUG")
+    app.test_client().get("/health", headers={"X-Request-ID": "x" * 200})
+    started = logs.one("request_started")
+    assert started["headers"]["X-Request-Id"] == "[REJECTED]"
+    assert "x" * 200 not in "".join(logs.raw)
+
+
+def test_punctuation_only_request_ids_are_rejected() -> None:
+    for value in ("-", "--", ".:_"):
+        assert valid_request_id(value) is None
+    assert valid_request_id("a-") == "a-"

@@ -164,3 +164,49 @@ def test_json_rendering_is_the_same_with_or_without_orjson(monkeypatch: pytest.M
     assert len(line.splitlines()) == 1
     assert not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]", line)
     assert "caf\u00e9" in line  # ordinary non-ASCII stays readable
+
+
+def test_extra_named_like_exception_fields_cannot_forge_them(app, logs) -> None:
+    log.info("forge", extra={"exc_type": "FakeError", "exc": "Traceback forged", "stack": "s"})
+    event = logs.one("forge")
+    assert "exc_type" not in event
+    assert "exc" not in event
+    assert (event["extra_exc_type"], event["extra_exc"]) == ("FakeError", "Traceback forged")
+
+
+def test_text_keys_that_sanitise_into_base_fields_are_renamed(make_app, logs) -> None:
+    make_app(LOG_FORMAT="text")
+    log.info("forge", extra={"request id": "FORGED", "user id": "admin"})
+    logs.read()
+    (line,) = logs.raw
+    assert line.count(" request_id=") == 1
+    assert "request_id=-" in line
+    assert "extra_request_id=FORGED" in line
+
+
+def test_odd_records_are_never_lost(app, logs) -> None:
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError
+
+        __repr__ = __str__
+
+    log.info("int key", extra={1: "one"})
+    log.info("huge int", extra={"v": 10**5000, "w": 2**70})
+    log.info(Unprintable())
+    log.info("surrogate \ud800 in message", extra={"name_": "caf\udce9.txt"})
+    log.info("del \x7f char")
+    records = logs.read()
+    assert [r["msg"] for r in records][:2] == ["int key", "huge int"]
+    assert records[0]["1"] == "one"
+    assert records[1]["v"].startswith("<int of")
+    assert str(records[1]["w"]) == str(2**70)  # a string in JSON; the text parser reads digits
+    assert "message formatting failed" in records[2]["msg"]
+    assert "surrogate" in records[3]["msg"]
+    assert all("\x7f" not in raw for raw in logs.raw)
+    assert all(raw.encode("utf-8") for raw in logs.raw)
+
+
+def test_bad_timestamps_still_give_a_line() -> None:
+    record = logging.makeLogRecord({"msg": "x", "created": float("inf"), "name": "x", "levelname": "INFO"})
+    assert json.loads(JsonFormatter().format(record))["msg"] == "log_record_unformattable"

@@ -163,9 +163,12 @@ def test_work_is_bounded_for_huge_payloads() -> None:
     redactor = Redactor()
     huge = {"rows": [{"id": i, "password": SECRET, "blob": "y" * 10_000} for i in range(20_000)]}
     out = redactor.value(huge)
-    assert len(out["rows"]) == 51  # 50 items and a marker
-    assert out["rows"][-1] == "[+19950 more]"
-    assert all(len(row["blob"]) < 4200 for row in out["rows"][:50])
+    assert out["rows"][-1] == "[TRUNCATED: value too large]"  # the text budget ran out
+    assert all(len(row["blob"]) < 4200 for row in out["rows"][:-1])
+    assert len(json.dumps(out)) < 80_000
+    small_rows = redactor.value({"rows": [{"id": i, "password": SECRET} for i in range(20_000)]})
+    assert len(small_rows["rows"]) == 51  # 50 items and a marker
+    assert small_rows["rows"][-1] == "[+19950 more]"
     one_megabyte = "z" * 1_000_000 + f" password={SECRET}"
     assert len(redactor.text(one_megabyte)) < 4200
 
@@ -192,3 +195,89 @@ def test_key_value_fast_path_agrees_with_a_full_regex_pass() -> None:
         full_pass = redactor._key_value.sub(_redact_match, sample)
         assert redactor.text(sample) == full_pass
         assert SECRET not in full_pass
+
+
+def test_header_collections_and_pairs_are_redacted_by_key(app, logs) -> None:
+    from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+    headers = Headers([("X-Api-Key", SECRET), ("Cookie", f"sid={SECRET}"), ("Accept", "text/html")])
+    log.info("collections", extra={"h": headers, "pairs": [("Authorization", SECRET), ("page", "2")]})
+    log.info("args %s", ImmutableMultiDict([("password", SECRET)]))
+    records = assert_no_secret(logs)
+    event = logs.one("collections", records)
+    assert event["h"] == {"X-Api-Key": REDACTED, "Cookie": REDACTED, "Accept": "text/html"}
+    assert event["pairs"] == [["Authorization", REDACTED], ["page", "2"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{'password': ['" + SECRET + "']}",
+        "{'password': b'" + SECRET + "'}",
+        "password => '" + SECRET + "'",
+        "Cookie: theme=dark; sid=" + SECRET,
+        "<password>" + SECRET + "</password>",
+        '{\\"password\\": \\"' + SECRET + '\\"}',
+        "password%3D" + SECRET,
+        "[('password', '" + SECRET + "')]",
+        "https://user:pa/ss" + SECRET + "@db.example.com/x",
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n" + SECRET + "\n-----END PGP PRIVATE KEY BLOCK-----",
+    ],
+    ids=["list", "bytes", "arrow", "cookie", "xml", "escaped-json", "url-encoded", "pairs", "url-slash", "pgp"],
+)
+def test_secret_value_shapes_in_text(text: str) -> None:
+    assert SECRET not in Redactor().text(text)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["Pass-Word", "x.api.key", "privateKey", "accessKey", "cardNumber", "passphrase", "X-Auth-Key",
+     "Ocp-Apim-Subscription-Key", "X-Hub-Signature-256", "clientSecret"],
+)  # fmt: skip
+def test_key_spellings_are_recognised(key: str) -> None:
+    assert Redactor().is_sensitive_key(key)
+
+
+def test_dict_keys_that_hold_secrets_are_redacted() -> None:
+    out = Redactor().value({f"password={SECRET}": 1, "plain": 2})
+    assert SECRET not in str(out)
+    assert out["plain"] == 2
+
+
+def test_credential_query_names_are_redacted() -> None:
+    query = {"code": ["oauth"], "key": ["AIza"], "sig": ["s"], "page": ["2"], "access_token": ["t"]}
+    assert Redactor().query(query) == {
+        "code": REDACTED,
+        "key": REDACTED,
+        "sig": REDACTED,
+        "page": ["2"],
+        "access_token": REDACTED,
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://user:pa#{SECRET}@h/p",
+        f"https://user:pa?{SECRET}@h/p",
+        f"https://user:pa/{SECRET}@h/p",
+        f"https://u:p@{SECRET}@h/p",
+    ],
+)
+def test_safe_url_drops_passwords_holding_url_delimiters(url: str) -> None:
+    assert SECRET not in safe_url(url)
+    assert safe_url(url).endswith("h/p")
+    assert SECRET not in Redactor().text(f"calling {url} now")
+
+
+def test_private_key_in_a_long_traceback_is_redacted_before_truncation() -> None:
+    text = "x" * 100 + f"-----BEGIN RSA PRIVATE KEY-----\n{SECRET}\n-----END RSA PRIVATE KEY-----" + "y" * 20000
+    assert SECRET not in Redactor().exception_text(text)
+
+
+def test_one_value_cannot_make_a_huge_line(app, logs) -> None:
+    inner = ["q" * 5000] * 50
+    log.info("big", extra={"v": [[inner] * 50] * 50})
+    logs.read()
+    (line,) = logs.raw
+    assert len(line) < 100_000

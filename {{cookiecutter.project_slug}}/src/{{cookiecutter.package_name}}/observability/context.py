@@ -23,7 +23,9 @@ from typing import NamedTuple, ParamSpec, TypeVar
 CONTEXT_FIELDS = ("request_id", "user_id", "method", "path")
 MISSING = "-"
 MAX_REQUEST_ID = 128
+MAX_USER_ID = 256
 REQUEST_ID_RE = re.compile(r"[A-Za-z0-9\-_.:]+\Z")
+HAS_ALNUM = re.compile(r"[A-Za-z0-9]")
 # W3C Trace Context: version-traceid-parentid-flags, lower-case hex; version ff is invalid.
 TRACEPARENT_RE = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?\Z")
 
@@ -69,12 +71,14 @@ def set_user_context(user_id: object | None) -> None:
     context = _current.get()
     if context is None:
         return
-    _current.set(context._replace(user_id=str(user_id) if user_id not in (None, "") else MISSING))
+    user = str(user_id)[:MAX_USER_ID] if user_id not in (None, "") else MISSING
+    _current.set(context._replace(user_id=user))
 
 
 def valid_request_id(raw: str | None) -> str | None:
     """The incoming X-Request-ID if it is 1-128 characters of ``A-Za-z0-9-_.:``, else None."""
-    if raw and len(raw) <= MAX_REQUEST_ID and REQUEST_ID_RE.match(raw):
+    # At least one letter or digit: "-" alone would read as "no request" in every line.
+    if raw and len(raw) <= MAX_REQUEST_ID and REQUEST_ID_RE.match(raw) and HAS_ALNUM.search(raw):
         return raw
     return None
 
@@ -102,20 +106,16 @@ def trace_id_from(traceparent: str | None) -> str | None:
     return trace_id
 
 
-class ContextFilter(logging.Filter):
-    """Stamp the current request's fields onto each record (``-`` outside a request).
+# The record attribute ContextFilter stamps; a caller's ``extra`` cannot set it (the filter
+# overwrites it), and same-named extras such as ``request_id`` are renamed by the formatter.
+RECORD_ATTRIBUTE = "_log_context"
 
-    Context wins over a caller's ``extra`` of the same name, so a request ID can't be forged
-    from a call site.
-    """
+
+class ContextFilter(logging.Filter):
+    """Stamp the current request's context onto each record, on the thread that logged it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        context = _current.get() or _EMPTY
-        record.request_id = context.request_id
-        record.user_id = context.user_id
-        record.method = context.method
-        record.path = context.path
-        record.trace_id = context.trace_id
+        record._log_context = _current.get() or _EMPTY
         return True
 
 

@@ -25,18 +25,21 @@ try:  # a declared dependency; the stdlib encoder below keeps the service workin
 except ImportError:  # pragma: no cover - exercised by the template tests' no-orjson run
     orjson = None
 
-from .context import CONTEXT_FIELDS, current
-from .redaction import REDACTED, Redactor
+from .context import CONTEXT_FIELDS, RECORD_ATTRIBUTE, current
+from .redaction import REDACTED, Redactor, large_int_text, safe_repr
 
 MAX_PATH_CHARS = 2048
+MAX_USER_CHARS = 256
 # Values that are already JSON and cannot hold a secret (floats need a finiteness check).
-PLAIN_SCALARS = frozenset({int, bool, type(None)})
+PLAIN_SCALARS = frozenset({bool, type(None)})
+INT64 = 2**63
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 STANDARD_ATTRIBUTE_COUNT = len(logging.makeLogRecord({}).__dict__)
 RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-NOT_EXTRA = RECORD_ATTRIBUTES | set(CONTEXT_FIELDS) | {"trace_id"}
-BASE_FIELDS = ("ts", "level", "logger", "msg", *CONTEXT_FIELDS, "trace_id", "exc_type", "exc", "stack")
+NOT_EXTRA = RECORD_ATTRIBUTES | {RECORD_ATTRIBUTE}
+# Fields the formatter writes itself; an extra of the same name is renamed ``extra_<name>``.
+BASE_FIELDS = frozenset({"ts", "level", "logger", "msg", *CONTEXT_FIELDS, "trace_id", "exc_type", "exc", "stack"})
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 _second_cache: tuple[int, str] = (-1, "")
@@ -56,33 +59,29 @@ def utc_timestamp(created: float) -> str:
 def record_message(record: logging.LogRecord) -> str:
     try:
         return record.getMessage()
-    except Exception:  # bad %-args must not lose the record
-        return f"{record.msg!r} (message formatting failed with args {record.args!r})"
+    except Exception:  # bad %-args or a broken __str__ must not lose the record
+        return f"{safe_repr(record.msg)} (message formatting failed with args {safe_repr(record.args)})"
 
 
 def build_event(record: logging.LogRecord, redactor: Redactor, formatter: logging.Formatter) -> dict[str, object]:
     """The record as a redacted, JSON-ready dict with the fields in their fixed order."""
     fields = record.__dict__
-    if "request_id" in fields:  # stamped by ContextFilter on the logging thread
-        context = (fields["request_id"], fields["user_id"], fields["method"], fields["path"])
-        trace_id = fields.get("trace_id")
-    else:  # a handler without the filter (e.g. pytest's caplog): read the context here
-        ctx = current()
-        context = (ctx.request_id, ctx.user_id, ctx.method, ctx.path)
-        trace_id = ctx.trace_id
+    # Stamped by ContextFilter on the logging thread; a handler without the filter (e.g.
+    # pytest's caplog) reads the context here instead.
+    context = fields.get(RECORD_ATTRIBUTE) or current()
     text = redactor.text
     event: dict[str, object] = {
         "ts": utc_timestamp(record.created),
         "level": record.levelname,
         "logger": record.name,
         "msg": text(record_message(record)),
-        "request_id": context[0],
-        "user_id": context[1],
-        "method": context[2],
-        "path": text(context[3], MAX_PATH_CHARS),
+        "request_id": context.request_id,
+        "user_id": text(context.user_id, MAX_USER_CHARS),
+        "method": context.method,
+        "path": text(context.path, MAX_PATH_CHARS),
     }
-    if trace_id:
-        event["trace_id"] = trace_id
+    if context.trace_id:
+        event["trace_id"] = context.trace_id
     if len(fields) > STANDARD_ATTRIBUTE_COUNT:
         add_extras(event, fields, redactor)
     if record.exc_info and record.exc_info[0] is not None:
@@ -104,14 +103,17 @@ def add_extras(event: dict[str, object], fields: dict[str, object], redactor: Re
     them, so only the keys past the standard ones are looked at (the hot path of every
     record); ``NOT_EXTRA`` still guards against anything else added later.
     """
-    for key, value in islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None):
+    for raw_key, value in islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None):
+        key = raw_key if raw_key.__class__ is str else safe_repr(raw_key)  # extra={1: ...} is legal
         if key in NOT_EXTRA:
             continue
-        name = key if key not in event else f"extra_{key}"
+        name = key if key not in BASE_FIELDS and key not in event else f"extra_{key}"
         if redactor.is_sensitive_key(key):
             event[name] = REDACTED
         elif value.__class__ in PLAIN_SCALARS:
             event[name] = value
+        elif value.__class__ is int:
+            event[name] = value if -INT64 <= value < INT64 else large_int_text(value)
         elif value.__class__ is str:
             event[name] = redactor.text(value)
         elif value.__class__ is float:
@@ -121,8 +123,12 @@ def add_extras(event: dict[str, object], fields: dict[str, object], redactor: Re
 
 
 def fallback_line(record: logging.LogRecord, error: BaseException) -> dict[str, object]:
+    try:
+        ts = utc_timestamp(record.created)
+    except Exception:  # the timestamp itself may be what broke
+        ts = utc_timestamp(time.time())
     return {
-        "ts": utc_timestamp(getattr(record, "created", time.time())),
+        "ts": ts,
         "level": str(getattr(record, "levelname", "ERROR")),
         "logger": str(getattr(record, "name", "-")),
         "msg": "log_record_unformattable",
@@ -163,7 +169,23 @@ def render_json(event: dict[str, object]) -> str:
             line = _JSON.encode(event)
     else:
         line = _JSON.encode(event)
-    return line if line.isascii() else line.translate(_JSON_UNSAFE)
+    return safe_line(line, _JSON_UNSAFE)
+
+
+def safe_line(line: str, unsafe: dict[int, str]) -> str:
+    """Escape what could split or forge a line, and what stdout cannot encode.
+
+    Lone surrogates (from ``os.fsdecode``, or ``\\ud800`` in a client's JSON) would make the
+    write fail and lose the record: they become ``\\udXXX`` escapes.
+    """
+    if line.isascii():
+        return line.translate(unsafe) if "\x7f" in line else line
+    line = line.translate(unsafe)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = line.encode("utf-8", "backslashreplace").decode("utf-8")
+    return line
 
 
 class JsonFormatter(_EventFormatter):
@@ -193,8 +215,17 @@ class TextFormatter(_EventFormatter):
 
     def render(self, event: dict[str, object]) -> str:
         head = f"{event['ts']} {text_value(event['level'])} {text_value(event['logger'])} {text_value(event['msg'])}"
-        rest = " ".join(f"{text_key(key)}={text_value(value)}" for key, value in event.items() if key not in _HEAD)
-        return f"{head} {rest}"
+        seen: set[str] = set()
+        pairs = []
+        for key, value in event.items():
+            if key in _HEAD:
+                continue
+            name = text_key(key)
+            if name != key and (name in BASE_FIELDS or name in event or name in seen):
+                name = f"extra_{name}"  # "request id" must not become a second request_id
+            seen.add(name)
+            pairs.append(f"{name}={text_value(value)}")
+        return safe_line(f"{head} {' '.join(pairs)}", {})
 
 
 _HEAD = frozenset({"ts", "level", "logger", "msg"})

@@ -38,13 +38,22 @@ DEFAULT_FRAGMENTS = (
     "jwt",
     "card_number",
     "cvv",
+    "passphrase",
+    "signature",
+    "auth_key",
+    "subscription_key",
+    "functions_key",
     "debug_log",  # the X-Debug-Log header carries the per-request debug token
 )
+# Whole query-parameter names (not fragments: as field names they mean other things) that
+# carry credentials in URLs: OAuth codes, API keys (?key=...), signatures, session IDs.
+SENSITIVE_QUERY_NAMES = frozenset({"key", "code", "sig", "sid", "auth"})
 MAX_CHARS = 4096
 MAX_EXC_CHARS = 16384
 MAX_ITEMS = 50
 MAX_DEPTH = 6
 MAX_NODES = 500
+MAX_VALUE_TEXT = 65536  # characters of text one structured value may contribute in all
 SHORT_TEXT = 64
 TEXT_CACHE_SIZE = 2048
 
@@ -80,16 +89,23 @@ class Redactor:
         # optional auth scheme before the value (Authorization: Bearer abc). The match
         # starts at the fragment (user_password=...): what precedes it is kept as written,
         # and the engine never backtracks over long words looking for a key's start.
+        # Value shapes: [REDACTED] (already done), quoted (also bytes literals and escaped
+        # JSON), a bracketed list, or a bare token; separators: = : => > (XML), %3D (URL-
+        # encoded), and "', '" (a repr of key/value pairs). The key's tail is bounded, so
+        # no input makes the match backtrack for long.
         self._key_value = re.compile(
-            rf"""(?P<key>(?:{key_alt})[\w.-]*)(?P<sep>["']?\s*[=:]\s*)"""
-            r"""(?P<value>\[REDACTED\]|(?:(?:bearer|basic|digest|token)\s+)?(?:"[^"]*"|'[^']*'|[^\s,;&"'}\])]+))""",
+            rf"""(?P<key>(?:{key_alt})"""
+            r"""[\w.-]{0,64})"""
+            r"""(?P<sep>\\?["']?\s*(?:=>|[=:>]|%3[Dd])\s*|["']\s*,\s*)"""
+            r"""(?P<value>\[REDACTED\]|(?:(?:bearer|basic|digest|token)\s+)?"""
+            r"""(?:\\"[^"\\]*\\"|b?"[^"]*"|b?'[^']*'|\[[^\]]*\]|[^\s,;&"'<}\])]+))""",
             re.IGNORECASE,
         )
         # Lower-case spellings of the key fragments. A case-insensitive alternation of them
         # is slow to search for (the regex engine tries every alternative at every
         # position: ~1 ms on 4 KB); str.find of each spelling is fast, so the pattern
         # above is only ever tried where a fragment actually occurs.
-        self._key_needles = tuple(dict.fromkeys(f.replace("_", sep) for f in fragments for sep in ("_", "-", " ", "")))
+        self._key_needles = tuple(dict.fromkeys(f.replace("_", sep) for f in fragments for sep in ("_", "")))
         self._key_cache: dict[str, bool] = {}
         # Short texts repeat (messages, content types, enum-like values): remember them.
         self._text_cache: dict[str, str] = {}
@@ -98,8 +114,9 @@ class Redactor:
     def is_sensitive_key(self, key: str) -> bool:
         cached = self._key_cache.get(key)
         if cached is None:
-            normalised = key.lower().replace("-", "_").replace(" ", "_")
-            cached = any(fragment in normalised for fragment in self.fragments)
+            normalised = _CAMEL_BOUNDARY.sub("_", key).lower()
+            squashed = normalised.replace("_", "")
+            cached = any(fragment in normalised or fragment in squashed for fragment in self.fragments)
             if len(self._key_cache) < 4096:  # bounded: keys can come from clients
                 self._key_cache[key] = cached
         return cached
@@ -116,19 +133,23 @@ class Redactor:
 
     def _redact_text(self, text: str) -> str:
         """Each pattern runs only when a cheap substring test says it could match."""
-        lowered = text.lower()
-        keys = [needle for needle in self._key_needles if needle in lowered]
-        if keys:
-            text = self._redact_key_values(text, lowered, keys)
-        if "private key" in lowered:
+        if "PRIVATE KEY" in text:  # PEM armour is always upper-case
             text = _PRIVATE_KEY.sub(REDACTED, text)
+        lowered = text.lower()
+        if "cookie" in lowered or "authorization" in lowered:
+            text = _HEADER_LINE.sub(rf"\g<key>\g<sep>{REDACTED}", text)
+            lowered = text.lower()
         if "bearer" in lowered:
             text = _AUTH_SCHEME.sub(rf"\g<scheme> {REDACTED}", text)
         if "eyj" in lowered:
             text = _JWT.sub(REDACTED, text)
         if "://" in text:
             text = _URL_USERINFO.sub(rf"://\g<user>:{REDACTED}@", text)
-        return text
+        lowered = text.lower()
+        if "-" in lowered or " " in lowered:  # same length, so positions still line up
+            lowered = lowered.replace("-", "_").replace(" ", "_")
+        keys = [needle for needle in self._key_needles if needle in lowered]
+        return self._redact_key_values(text, lowered, keys) if keys else text
 
     def _redact_key_values(self, text: str, lowered: str, needles: list[str]) -> str:
         if len(lowered) != len(text):  # a few characters change length when lower-cased
@@ -154,18 +175,25 @@ class Redactor:
         return "".join(parts)
 
     def exception_text(self, text: str) -> str:
+        if "PRIVATE KEY" in text:  # before truncation cuts the BEGIN line off a key's body
+            text = _PRIVATE_KEY.sub(REDACTED, text)
         return self.text(truncate_head(text), limit=MAX_EXC_CHARS + 64)
 
     # -- structured values ----------------------------------------------------------------
     def value(self, value: object) -> object:
         """A JSON-ready copy of ``value`` with sensitive keys and text redacted."""
-        return self._walk(value, 0, [MAX_NODES], set())
+        return self._walk(value, 0, [MAX_NODES, MAX_VALUE_TEXT], set())
 
     def _walk(self, value: object, depth: int, budget: list[int], path: set[int]) -> object:
         if isinstance(value, str):
+            if budget[1] <= 0:
+                return "[TRUNCATED: value too large]"
+            budget[1] -= min(len(value), MAX_CHARS)
             return self.text(value)
-        if value is None or isinstance(value, (bool, int)):
+        if value is None or isinstance(value, bool):
             return value
+        if isinstance(value, int):
+            return value if value.bit_length() <= 63 else large_int_text(value)
         if isinstance(value, float):
             return value if math.isfinite(value) else str(value)
         budget[0] -= 1
@@ -173,7 +201,7 @@ class Redactor:
             return "[TRUNCATED: too many items]"
         if isinstance(value, (bytes, bytearray, memoryview)):
             return self.text(safe_repr(bytes(value[: MAX_CHARS + 1])))
-        if not isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        if not isinstance(value, (Mapping, list, tuple, set, frozenset)) and not _has_items(value):
             return self.text(safe_repr(value))
         if depth >= MAX_DEPTH:
             return "[TRUNCATED: too deep]"
@@ -181,30 +209,58 @@ class Redactor:
             return "[CIRCULAR]"
         path.add(id(value))
         try:
-            if isinstance(value, Mapping):
+            if isinstance(value, Mapping) or _has_items(value):
                 return self._walk_mapping(value, depth, budget, path)
             out: list[object] = []
             for index, item in enumerate(value):
                 if index >= MAX_ITEMS:
                     out.append(f"[+{len(value) - MAX_ITEMS} more]")
                     break
-                out.append(self._walk(item, depth + 1, budget, path))
+                if budget[0] <= 0 or budget[1] <= 0:
+                    out.append("[TRUNCATED: value too large]")
+                    break
+                if self._is_sensitive_pair(item):  # [("Authorization", "..."), ...]
+                    out.append([self._walk(item[0], depth + 2, budget, path), REDACTED])
+                else:
+                    out.append(self._walk(item, depth + 1, budget, path))
             return out
         except Exception:  # a container that raises while iterated still logs
             return self.text(safe_repr(value))
         finally:
             path.discard(id(value))
 
-    def _walk_mapping(self, value: Mapping, depth: int, budget: list[int], path: set[int]) -> dict:
+    def _is_sensitive_pair(self, item: object) -> bool:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            return False
+        return isinstance(item[0], str) and self.is_sensitive_key(item[0])
+
+    def _walk_mapping(self, value: object, depth: int, budget: list[int], path: set[int]) -> dict:
+        """Mappings, and anything with ``items()`` (werkzeug Headers, MultiDicts)."""
         out: dict[str, object] = {}
-        for index, (key, item) in enumerate(value.items()):
+        for index, (key, item) in enumerate(_all_items(value)):
             if index >= MAX_ITEMS:
-                out["..."] = f"[+{len(value) - MAX_ITEMS} more]"
+                out["..."] = "[more items]"
+                break
+            if budget[0] <= 0 or budget[1] <= 0:
+                out["..."] = "[TRUNCATED: value too large]"
                 break
             name = key if isinstance(key, str) else safe_repr(key)
-            name = truncate(name, 256)
-            out[name] = REDACTED if self.is_sensitive_key(name) else self._walk(item, depth + 1, budget, path)
+            redacted_name = self.text(name, 256)  # a key may itself be "password=..."
+            sensitive = redacted_name != name or self.is_sensitive_key(name)
+            entry = REDACTED if sensitive else self._walk(item, depth + 1, budget, path)
+            if redacted_name in out:  # repeated header or multi-dict key: keep every value
+                previous = out[redacted_name]
+                out[redacted_name] = [*previous, entry] if isinstance(previous, list) else [previous, entry]
+            else:
+                out[redacted_name] = entry
         return out
+
+    def query(self, params: Mapping[str, list[str]]) -> dict[str, object]:
+        """Query parameters with credential-carrying names redacted (also ``code``, ``key``...)."""
+        return {
+            name: REDACTED if name.lower() in SENSITIVE_QUERY_NAMES or self.is_sensitive_key(name) else values
+            for name, values in params.items()
+        }
 
     # -- URLs -------------------------------------------------------------------------------
     def url(self, url: str) -> str:
@@ -218,7 +274,7 @@ class Redactor:
                 netloc = f"{user}:{REDACTED}@{host}" if has_password else netloc
             query = urllib.parse.urlencode(
                 [
-                    (k, REDACTED if self.is_sensitive_key(k) else v)
+                    (k, REDACTED if k.lower() in SENSITIVE_QUERY_NAMES or self.is_sensitive_key(k) else v)
                     for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
                 ],
                 safe="[]",
@@ -229,13 +285,39 @@ class Redactor:
 
 
 def safe_url(url: str) -> str:
-    """scheme://host/path only: no userinfo, query or fragment (for dependency logs)."""
+    """scheme://host/path only: no userinfo, query or fragment (for dependency logs).
+
+    Userinfo is cut at the last ``@`` before any parsing, because a password may itself hold
+    ``/``, ``?`` or ``#``, which would otherwise be read as the start of path or query.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        url = f"{scheme}://{rest.rpartition('@')[2]}"
     try:
         parts = urllib.parse.urlsplit(url)
-        host = parts.netloc.rpartition("@")[2]
-        return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     except ValueError:
         return REDACTED
+
+
+def large_int_text(value: int) -> str:
+    """Integers beyond 64 bits as text (JSON readers lose precision past that); ones too
+    long for ``str`` (Python's 4300-digit limit) by their size only."""
+    try:
+        return str(value)
+    except ValueError:
+        return f"<int of {value.bit_length()} bits>"
+
+
+def _all_items(value: object) -> Iterable[tuple[object, object]]:
+    """Every key/value pair, repeated keys included (werkzeug MultiDict needs ``multi=True``)."""
+    if hasattr(value, "getlist") and not hasattr(value, "to_wsgi_list"):  # a MultiDict, not Headers
+        return value.items(multi=True)  # type: ignore[attr-defined]
+    return value.items()  # type: ignore[attr-defined]
+
+
+def _has_items(value: object) -> bool:
+    return callable(getattr(value, "items", None)) and not isinstance(value, (str, bytes))
 
 
 def _redacted_value(value: str) -> str:
@@ -253,5 +335,14 @@ def _redact_match(match: re.Match[str]) -> str:
 _AUTH_SCHEME = re.compile(r"\b(?P<scheme>bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)
 # These start with a literal, which lets the regex engine skip ahead to candidates.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_URL_USERINFO = re.compile(r"://(?P<user>[^\s:/@]*):[^\s/@]+@")
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
+# The password runs to the last "@" of the URL (it may hold "/" or "@" itself).
+_URL_USERINFO = re.compile(r"://(?P<user>[^\s:/@]*):\S{1,256}@")
+# Cookie and Authorization headers written out in text: the whole value, to the line's end.
+_HEADER_LINE = re.compile(
+    r"(?P<key>\b(?:set-)?cookie|\b(?:proxy-)?authorization)(?P<sep>\s*[:=]\s*)(?!\[REDACTED\])[^\r\n\"']+",
+    re.IGNORECASE,
+)
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|[-. ]")
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|\Z)", re.DOTALL
+)

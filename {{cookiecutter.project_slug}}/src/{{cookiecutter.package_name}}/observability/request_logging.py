@@ -27,6 +27,7 @@ from werkzeug.datastructures import EnvironHeaders
 from ..config import Settings
 from .context import LogContext, bind, current, new_request_id, trace_id_from, unbind, valid_request_id
 from .debug import debug_reason
+from .redaction import Redactor
 
 REQUEST_ID_HEADER = "X-Request-ID"
 DEBUG = logging.DEBUG
@@ -63,6 +64,7 @@ class RequestLogging:
         self.token = settings.debug_log_token
         self.sample_rate = settings.log_sample_rate
         self.debug_possible = settings.per_request_debug_possible
+        self.redactor = Redactor(settings.log_redact_keys)
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
@@ -112,11 +114,14 @@ class RequestLogging:
             log.info("debug_logging_enabled", extra={"debug_reason": reason})
         if log.isEnabledFor(DEBUG):
             length = environ.get("CONTENT_LENGTH", "")
+            headers = dict(EnvironHeaders(environ))
+            if raw_id is not None and raw_id != request_id:
+                headers["X-Request-Id"] = "[REJECTED]"  # never echo a rejected value
             log.debug(
                 "request_started",
                 extra={
-                    "query": parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
-                    "headers": dict(EnvironHeaders(environ)),
+                    "query": self.redactor.query(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
+                    "headers": headers,
                     "content_type": environ.get("CONTENT_TYPE") or None,
                     "content_length": int(length) if length.isdigit() else None,
                 },
