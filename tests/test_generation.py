@@ -95,7 +95,7 @@ def test_answers_flow_into_names_and_metadata(bake) -> None:
     assert 'requires-python = ">=3.12"' in pyproject
     assert 'target-version = "py312"' in pyproject
     assert "FROM python:3.12-slim" in (project / "Dockerfile").read_text()
-    import tomllib
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
     metadata = tomllib.loads(pyproject)["project"]
     assert metadata["description"] == 'Bills "customers"'

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from .context import current
 
 DEBUG_HEADER = "X-Debug-Log"
-_LEVELS = logging.getLevelNamesMapping()
+_LEVELS = {name: logging.getLevelName(name) for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")}
 
 
 def debug_enabled() -> bool:
