@@ -26,11 +26,19 @@ from werkzeug.datastructures import EnvironHeaders
 
 from ..config import Settings
 from .context import LogContext, bind, current, new_request_id, trace_id_from, unbind, valid_request_id
-from .debug import debug_reason
+from .debug import DEBUG_HEADER, debug_reason
 from .redaction import Redactor
 
 REQUEST_ID_HEADER = "X-Request-ID"
 DEBUG = logging.DEBUG
+
+
+def environ_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+REQUEST_ID_KEY = environ_key(REQUEST_ID_HEADER)
+DEBUG_KEY = environ_key(DEBUG_HEADER)
 log = logging.getLogger("http")
 
 StartResponse = Callable[..., Any]
@@ -68,9 +76,9 @@ class RequestLogging:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
-        raw_id = environ.get("HTTP_X_REQUEST_ID")
+        raw_id = environ.get(REQUEST_ID_KEY)
         request_id = valid_request_id(raw_id) or new_request_id()
-        sent_token = environ.get("HTTP_X_DEBUG_LOG")
+        sent_token = environ.get(DEBUG_KEY)
         reason = debug_reason(sent_token, self.token, request_id, self.sample_rate) if self.debug_possible else None
         token = bind(
             LogContext(
