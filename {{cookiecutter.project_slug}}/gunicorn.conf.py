@@ -1,18 +1,19 @@
 """Gunicorn settings, read from the environment: ``gunicorn {{ cookiecutter.package_name }}.wsgi:app``.
 
-Gunicorn executes this file in the master before any worker starts, so the service's
-settings are validated here first: a bad value stops start-up with one CRITICAL line and a
-non-zero exit, instead of workers failing to boot over and over.
+Gunicorn executes this file in the master before any worker starts (and again on HUP), so
+the service's settings are validated here first: a bad value stops start-up with one
+CRITICAL line and a non-zero exit, instead of workers failing to boot over and over.
 """
 
-from {{ cookiecutter.package_name }}.config import exit_on_config_error, load_settings, parse_int, read_environment
+from {{ cookiecutter.package_name }}.config import load_settings, parse_int, read_environment
+from {{ cookiecutter.package_name }}.observability.gunicorn_logging import checked
 
-exit_on_config_error(load_settings)
+checked(load_settings, None)
 _env = read_environment(None)
 
 
 def _server_setting(name: str, default: str, low: int) -> int:
-    return exit_on_config_error(lambda: parse_int(name, _env.get(name, default), low))
+    return checked(lambda: parse_int(name, _env.get(name, default), low), int(default))
 
 
 bind = f"{_env.get('HOST', '0.0.0.0')}:{_server_setting('PORT', '8000', 1)}"

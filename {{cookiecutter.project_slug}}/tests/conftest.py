@@ -75,10 +75,7 @@ def log_format(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def make_app(log_format: str, logs: Logs) -> Callable[..., Flask]:
-    """Build an app in the parametrised format; keyword arguments are env overrides.
-
-    It depends on ``logs`` so that capturing has started before the handler binds stdout.
-    """
+    """Build an app in the parametrised format; keyword arguments are env overrides."""
 
     def make(**overrides: object) -> Flask:
         return create_app({**BASE_OVERRIDES, "LOG_FORMAT": log_format, **overrides})

@@ -59,6 +59,7 @@ def test_logger_levels_are_parsed() -> None:
         ("LOG_SAMPLE_RATE", "nan", "a number from 0 to 1"),
         ("TESTING", "maybe", "true"),
         ("LOG_REDACT_KEYS", "ssn,a b", "key fragments"),
+        ("LOG_LEVELS", "root=DEBUG", "LOG_LEVEL"),
     ],
 )
 def test_bad_values_are_refused_naming_variable_and_accepted_values(name: str, value: str, accepted: str) -> None:
@@ -69,11 +70,12 @@ def test_bad_values_are_refused_naming_variable_and_accepted_values(name: str, v
     assert accepted in message
 
 
-def test_debug_token_must_be_long_and_is_never_echoed() -> None:
+@pytest.mark.parametrize("token", ["short", "t\u00f6ken-with-umlaut-1234", "token with spaces 123"])
+def test_debug_token_must_be_long_ascii_and_is_never_echoed(token: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings({**BASE, "DEBUG_LOG_TOKEN": "short"})
+        load_settings({**BASE, "DEBUG_LOG_TOKEN": token})
     assert "DEBUG_LOG_TOKEN" in str(caught.value)
-    assert "short" not in str(caught.value)
+    assert token not in str(caught.value)
 
 
 def test_exit_on_config_error_prints_one_line_and_exits(capsys: pytest.CaptureFixture[str]) -> None:

@@ -106,8 +106,19 @@ def test_per_logger_levels(make_app, logs) -> None:
 
 
 def test_per_logger_levels_with_debug_token(make_app, logs) -> None:
-    make_app(LOG_LEVELS="deps=DEBUG", DEBUG_LOG_TOKEN=TOKEN)
+    app = make_app(LOG_LEVELS="deps=DEBUG", DEBUG_LOG_TOKEN=TOKEN)
+
+    @app.get("/work")
+    def work():
+        logging.getLogger("other").debug("other_detail")
+        return {}
+
     logging.getLogger("deps").debug("deps_detail")
     logging.getLogger("other").debug("other_detail")
     logging.getLogger("other").info("other_info")
     assert messages(logs.read()) == ["deps_detail", "other_info"]
+    client = app.test_client()
+    client.get("/work")  # no token: the gate keeps other's DEBUG out, and no request_started
+    assert messages(logs.read()) == ["request_completed"]
+    client.get("/work", headers={"X-Debug-Log": TOKEN})
+    assert "other_detail" in messages(logs.read())

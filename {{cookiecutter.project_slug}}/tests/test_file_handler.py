@@ -145,3 +145,8 @@ def test_log_file_in_a_file_is_refused(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(ConfigError, match=r"^LOG_FILE="):
         load_settings({"ENV_FILE": "", "LOG_FILE": str(blocker / "x.log")})
+
+
+def test_turning_off_both_sinks_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^LOG_TO_STDOUT="):
+        load_settings({"ENV_FILE": "", "LOG_FILE": "", "LOG_TO_STDOUT": "false"})

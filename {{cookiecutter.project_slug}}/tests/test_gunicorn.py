@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
+import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +118,25 @@ def test_bad_server_setting_stops_gunicorn_with_one_line() -> None:
     assert result.stderr.strip().splitlines() == [
         "CRITICAL config: GUNICORN_TIMEOUT='many' is not valid; accepted: a whole number >= 1"
     ]
+
+
+def test_gunicorn_log_level_follows_log_levels() -> None:
+    with gunicorn(WEB_CONCURRENCY="1", LOG_LEVELS="gunicorn.error=WARNING") as server:
+        pass
+    assert not any("Booting worker" in line for line in server.lines)
+
+
+def test_hup_with_a_broken_env_file_stops_cleanly_without_orphans(tmp_path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=INFO\n")
+    with gunicorn(WEB_CONCURRENCY="2", ENV_FILE=str(env_file)) as server:
+        env_file.write_text("LOG_LEVEL=LOUD\n")
+        server.process.send_signal(signal.SIGHUP)
+        server.process.wait(timeout=60)  # new workers refuse to boot, so gunicorn halts
+    messages = [str(parse_line(line)["msg"]) for line in server.lines]
+    workers = [int(msg.rsplit(" ", 1)[-1]) for msg in messages if msg.startswith("Booting worker")]
+    assert workers
+    time.sleep(0.5)
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []  # none orphaned
+    assert server.process.returncode != 0
+    assert "CRITICAL config: LOG_LEVEL='LOUD' is not valid" in server.stderr

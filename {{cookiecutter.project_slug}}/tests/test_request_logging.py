@@ -34,7 +34,6 @@ def test_request_completed_summarises_the_request(client, logs) -> None:
     assert (event["request_id"], event["method"], event["path"]) == ("req-1", "GET", "/health")
     assert event["status"] == 200
     assert isinstance(event["duration_ms"], float)
-    assert event["duration_ms"] >= 0
     assert event["size"] == len(b'{"status":"ok"}\n')
     assert event["content_type"] == "application/json"
 

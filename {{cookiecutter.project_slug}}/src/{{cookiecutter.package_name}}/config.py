@@ -114,8 +114,8 @@ def parse_logger_levels(name: str, value: str) -> dict[str, str]:
             continue
         logger, sep, level = item.partition("=")
         logger = logger.strip()
-        if not sep or not logger or any(ch.isspace() for ch in logger):
-            fail(name, value, accepted)
+        if not sep or not logger or any(ch.isspace() for ch in logger) or logger == "root":
+            fail(name, value, accepted + " (the root logger's level is LOG_LEVEL)")
         if level.strip().upper() not in LEVELS:
             fail(name, value, accepted)
         levels[logger] = level.strip().upper()
@@ -131,8 +131,9 @@ def parse_key_list(name: str, value: str) -> tuple[str, ...]:
 
 
 def parse_debug_token(name: str, value: str) -> str:
-    if value and (len(value) < MIN_DEBUG_TOKEN_CHARS or not value.isprintable() or " " in value):
-        fail(name, "<hidden>", f"empty (off) or at least {MIN_DEBUG_TOKEN_CHARS} printable non-space characters")
+    if value and (len(value) < MIN_DEBUG_TOKEN_CHARS or not value.isascii() or not value.isprintable() or " " in value):
+        # ASCII: header values arrive latin-1 decoded, so anything else could never match.
+        fail(name, "<hidden>", f"empty (off) or at least {MIN_DEBUG_TOKEN_CHARS} printable ASCII non-space characters")
     return value
 
 
@@ -151,10 +152,12 @@ def read_environment(overrides: Mapping[str, object] | None) -> dict[str, str]:
 def load_file_settings(env: Mapping[str, str]) -> object | None:
     """Settings of the optional rotating-file handler, if this service was generated with it."""
     try:
-        from .observability import file_handler
-    except ImportError:  # generated with log_to_file=no: the module was not written
+        from .observability.file_handler import load_file_settings as load
+    except ModuleNotFoundError as exc:  # generated with log_to_file=no: the module was not written
+        if exc.name != f"{__package__}.observability.file_handler":
+            raise  # something the module itself imports is missing: say so
         return None
-    return file_handler.load_file_settings(env)
+    return load(env)
 
 
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -41,9 +40,9 @@ class DependencyCall:
 def error_category(exc: BaseException) -> str:
     if isinstance(exc, urllib.error.HTTPError):
         return f"http_{exc.code // 100}xx"
-    if isinstance(exc, (TimeoutError, socket.timeout)) or "timed out" in str(exc):
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return "timeout"
-    if isinstance(exc, (ConnectionError, urllib.error.URLError, OSError)):
+    if isinstance(exc, OSError):  # ConnectionError and URLError are OSErrors
         return "connection"
     return type(exc).__name__
 

@@ -26,4 +26,4 @@ def safe_extra(fields: Mapping[str, object]) -> dict[str, object]:
 def log_event(logger: logging.Logger, event: str, *, level: int = logging.INFO, **fields: object) -> None:
     """Log ``event`` as the message with ``fields`` as structured extras."""
     if logger.isEnabledFor(level):
-        logger.log(level, event, extra=safe_extra(fields), stacklevel=2)
+        logger.log(level, event, extra=safe_extra(fields))

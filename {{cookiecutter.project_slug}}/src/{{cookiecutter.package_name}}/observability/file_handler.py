@@ -50,11 +50,14 @@ def load_file_settings(env: Mapping[str, str]) -> FileSettings:
     path = env.get("LOG_FILE", DEFAULT_LOG_FILE).strip()
     if path and (path.endswith("/") or not writable_directory(path)):
         fail("LOG_FILE", path, "a file path whose directory is writable or can be created, or empty to disable")
+    to_stdout = parse_bool("LOG_TO_STDOUT", env.get("LOG_TO_STDOUT", "true"))
+    if not path and not to_stdout:  # no handler at all: Python would print unredacted text
+        fail("LOG_TO_STDOUT", env.get("LOG_TO_STDOUT", ""), "true while LOG_FILE is empty (logs must go somewhere)")
     return FileSettings(
         path=path,
         max_bytes=parse_int("LOG_FILE_MAX_BYTES", env.get("LOG_FILE_MAX_BYTES", str(DEFAULT_MAX_BYTES)), 0),
         backup_count=parse_int("LOG_FILE_BACKUP_COUNT", env.get("LOG_FILE_BACKUP_COUNT", str(DEFAULT_BACKUP_COUNT)), 1),
-        to_stdout=parse_bool("LOG_TO_STDOUT", env.get("LOG_TO_STDOUT", "true")),
+        to_stdout=to_stdout,
     )
 
 
@@ -74,6 +77,9 @@ class LockedRotatingFileHandler(ReportOnce, logging.Handler):
         # must open its own, or workers forked from one master would not exclude each other.
         if self._pid == os.getpid():
             return
+        for inherited in (self._fd, self._lock_fd):  # the parent's copies; its lock stays its own
+            if inherited >= 0:
+                os.close(inherited)
         self._lock_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         self._fd = -1
         self._pid = os.getpid()
@@ -121,7 +127,7 @@ class LockedRotatingFileHandler(ReportOnce, logging.Handler):
     def close(self) -> None:
         with self.lock:
             for fd in (self._fd, self._lock_fd):
-                if fd >= 0 and self._pid == os.getpid():
+                if fd >= 0:
                     os.close(fd)
             self._fd = self._lock_fd = -1
             self._pid = -1

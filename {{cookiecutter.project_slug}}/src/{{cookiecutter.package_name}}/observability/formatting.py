@@ -25,11 +25,10 @@ try:  # a declared dependency; the stdlib encoder below keeps the service workin
 except ImportError:  # pragma: no cover - exercised by the template tests' no-orjson run
     orjson = None
 
-from .context import CONTEXT_FIELDS, RECORD_ATTRIBUTE, current
+from .context import CONTEXT_FIELDS, MAX_USER_ID, RECORD_ATTRIBUTE, current
 from .redaction import REDACTED, Redactor, large_int_text, safe_repr
 
 MAX_PATH_CHARS = 2048
-MAX_USER_CHARS = 256
 # Values that are already JSON and cannot hold a secret (floats need a finiteness check).
 PLAIN_SCALARS = frozenset({bool, type(None)})
 INT64 = 2**63
@@ -76,7 +75,7 @@ def build_event(record: logging.LogRecord, redactor: Redactor, formatter: loggin
         "logger": record.name,
         "msg": text(record_message(record)),
         "request_id": context.request_id,
-        "user_id": text(context.user_id, MAX_USER_CHARS),
+        "user_id": text(context.user_id, MAX_USER_ID),
         "method": context.method,
         "path": text(context.path, MAX_PATH_CHARS),
     }
@@ -160,7 +159,7 @@ _JSON_UNSAFE = {code: f"\\u{code:04x}" for code in _UNSAFE_CODES}
 def render_json(event: dict[str, object]) -> str:
     """Compact JSON, by orjson when installed (about ten times faster), else the stdlib.
 
-    orjson refuses integers beyond 64 bits; such rare events take the stdlib path.
+    orjson refuses strings holding lone surrogates; such rare events take the stdlib path.
     """
     if orjson is not None:
         try:

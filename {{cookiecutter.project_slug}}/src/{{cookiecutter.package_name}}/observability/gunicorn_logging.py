@@ -11,20 +11,48 @@ with the request ID, from structured values.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from gunicorn.glogging import Logger
 
-from ..config import exit_on_config_error, load_settings
+from ..config import ConfigError, exit_on_config_error, load_settings
 from .setup import configure_logging
+
+T = TypeVar("T")
+# True once the master has set up logging: later runs of gunicorn.conf.py and setup() are
+# HUP reloads.
+_master_started = False
+
+
+def checked(build: Callable[[], T], fallback: T) -> T:
+    """Validate a setting: at start-up a bad value ends gunicorn (one CRITICAL line, exit 4).
+
+    On a HUP reload, exiting would orphan the running workers, so the line is printed and
+    ``fallback`` used; a bad service setting then stops new workers from booting, and
+    gunicorn halts cleanly, taking its workers with it.
+    """
+    if not _master_started:
+        return exit_on_config_error(build)
+    try:
+        return build()
+    except ConfigError as exc:
+        exc.show()
+        return fallback
 
 
 class GunicornLogger(Logger):
     def setup(self, cfg: object) -> None:
+        global _master_started
         super().setup(cfg)
-        configure_logging(exit_on_config_error(load_settings))
+        settings = checked(load_settings, None)
+        if settings is not None:
+            configure_logging(settings)
         for logger in (self.error_log, self.access_log):
             for handler in list(logger.handlers):
                 logger.removeHandler(handler)
                 handler.close()
             logger.propagate = True
-        self.error_log.setLevel(logging.INFO)
+        if settings is not None and "gunicorn.error" not in settings.log_levels:
+            self.error_log.setLevel(logging.INFO)
+        _master_started = True

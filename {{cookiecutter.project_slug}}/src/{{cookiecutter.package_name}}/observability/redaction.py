@@ -2,7 +2,7 @@
 
 ``Redactor`` is applied centrally by the formatter to every record: extra fields (by key,
 at any depth), the message and exception text (by pattern). Call sites may still use the
-helpers here (``safe_url``, ``redact_url``), but a mistake at a call site cannot leak.
+helpers here (``safe_url``, ``Redactor.url``), but a mistake at a call site cannot leak.
 
 Keys match case-insensitively, with ``-`` and spaces read as ``_``, by fragment: a key that
 contains ``token`` (``access_token``, ``X-Auth-Token``) is sensitive. Values become

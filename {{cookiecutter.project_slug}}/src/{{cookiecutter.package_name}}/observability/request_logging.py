@@ -26,7 +26,7 @@ from werkzeug.datastructures import EnvironHeaders
 
 from ..config import Settings
 from .context import LogContext, bind, current, new_request_id, trace_id_from, unbind, valid_request_id
-from .debug import DEBUG_HEADER, debug_reason
+from .debug import DEBUG_HEADER, LevelGate, debug_reason
 from .redaction import Redactor
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -73,6 +73,9 @@ class RequestLogging:
         self.sample_rate = settings.log_sample_rate
         self.debug_possible = settings.per_request_debug_possible
         self.redactor = Redactor(settings.log_redact_keys)
+        # Whether request_started is wanted for every request (http at DEBUG by configuration).
+        # With per-request debug possible the loggers run at DEBUG, so isEnabledFor can't say.
+        self.started_always = LevelGate(settings.log_level, settings.log_levels).threshold(log.name) <= DEBUG
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
@@ -98,8 +101,8 @@ class RequestLogging:
 
         try:
             rejected_id = raw_id is not None and raw_id != request_id
-            if rejected_id or sent_token is not None or reason or log.isEnabledFor(DEBUG):
-                self.log_start(environ, raw_id, request_id, sent_token, reason)
+            if rejected_id or sent_token is not None or reason or self.started_always:
+                self.log_start(environ, raw_id, rejected_id, sent_token, reason)
             result = self.app(environ, capture)
             self.log_completion(start, *(response or ["500 INTERNAL SERVER ERROR", []]))
             return result
@@ -110,9 +113,9 @@ class RequestLogging:
             unbind(token)
 
     def log_start(
-        self, environ: dict, raw_id: str | None, request_id: str, sent_token: str | None, reason: str | None
+        self, environ: dict, raw_id: str | None, rejected_id: bool, sent_token: str | None, reason: str | None
     ) -> None:
-        if raw_id is not None and raw_id != request_id:
+        if rejected_id and raw_id is not None:
             # Length only: the rejected value may be hostile, so it is never echoed.
             log.warning("request_id_rejected", extra={"header_length": len(raw_id)})
         if sent_token is not None and reason != "token":
@@ -120,10 +123,10 @@ class RequestLogging:
         if reason is not None:
             # An audit trail of raised verbosity: that it was on, why, for which request.
             log.info("debug_logging_enabled", extra={"debug_reason": reason})
-        if log.isEnabledFor(DEBUG):
+        if (reason is not None or self.started_always) and log.isEnabledFor(DEBUG):
             length = environ.get("CONTENT_LENGTH", "")
             headers = dict(EnvironHeaders(environ))
-            if raw_id is not None and raw_id != request_id:
+            if rejected_id:
                 headers["X-Request-Id"] = "[REJECTED]"  # never echo a rejected value
             log.debug(
                 "request_started",
