@@ -130,13 +130,37 @@ def test_hup_with_a_broken_env_file_stops_cleanly_without_orphans(tmp_path) -> N
     env_file = tmp_path / ".env"
     env_file.write_text("LOG_LEVEL=INFO\n")
     with gunicorn(WEB_CONCURRENCY="2", ENV_FILE=str(env_file)) as server:
+        deadline = time.monotonic() + 10
+        while len(workers := children(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == 2
         env_file.write_text("LOG_LEVEL=LOUD\n")
         server.process.send_signal(signal.SIGHUP)
-        server.process.wait(timeout=60)  # new workers refuse to boot, so gunicorn halts
-    messages = [str(parse_line(line)["msg"]) for line in server.lines]
-    workers = [int(msg.rsplit(" ", 1)[-1]) for msg in messages if msg.startswith("Booting worker")]
-    assert workers
-    time.sleep(0.5)
-    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []  # none orphaned
+        server.process.wait(timeout=10)  # new workers refuse to boot, so gunicorn halts
+        deadline = time.monotonic() + 5
+        while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [pid for pid in workers if running(pid)] == []  # none orphaned, still serving
     assert server.process.returncode != 0
     assert "CRITICAL config: LOG_LEVEL='LOUD' is not valid" in server.stderr
+
+
+def children(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child whose new parent has not reaped it yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
