@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
+
+from {{ cookiecutter.package_name }}.observability.context import current
 
 
 @pytest.fixture
@@ -76,3 +79,47 @@ def test_slow_request_warning_can_be_turned_off(make_app, logs) -> None:
 
     app.test_client().get("/slow")
     assert not logs.events("slow_request")
+
+
+def test_streamed_responses_keep_context_and_are_summarised_at_the_end(make_app, logs) -> None:
+    app = make_app()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/stream")
+    def stream():
+        def body():
+            for i in range(3):
+                logging.getLogger("tests.stream").info("chunk", extra={"i": i})
+                time.sleep(0.01)
+                yield b"x" * 10
+
+        return Response(body(), mimetype="text/plain")
+
+    @app.get("/broken-stream")
+    def broken_stream():
+        def body():
+            yield b"start"
+            raise RuntimeError("stream died")
+
+        return Response(body(), mimetype="text/plain")
+
+    client = app.test_client()
+    response = client.get("/stream", headers={"X-Request-ID": "streamed"})
+    assert response.get_data() == b"x" * 30
+    response.close()
+    records = logs.read()
+    assert [r["msg"] for r in records] == ["chunk", "chunk", "chunk", "request_completed"]
+    assert all(r["request_id"] == "streamed" for r in records)
+    completed = records[-1]
+    assert (completed["status"], completed["size"]) == (200, 30)
+    assert completed["duration_ms"] >= 30
+    assert current().request_id == "-"  # unbound once the server closed the body
+
+    response = client.get("/broken-stream", headers={"X-Request-ID": "broken"})
+    with pytest.raises(RuntimeError):
+        response.get_data()
+    response.close()
+    records = logs.read()
+    assert logs.one("stream_failed", records)["exc_type"] == "RuntimeError"
+    failed = logs.one("request_completed", records)
+    assert (failed["status"], failed["level"], failed["request_id"]) == (500, "ERROR", "broken")

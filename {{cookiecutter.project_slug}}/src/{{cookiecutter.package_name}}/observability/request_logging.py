@@ -9,15 +9,17 @@ per-request debug, bind the context, and (at DEBUG) log ``request_started`` with
 string and headers (redacted centrally by key). On the way out: echo the request ID, log
 ``request_completed`` (INFO; ERROR for 5xx) with status, duration, size and content type,
 and ``slow_request`` (WARNING) past ``SLOW_REQUEST_MS``; then reset the context, so nothing
-leaks into the next request on the same thread (like Flask's own teardown, this happens when
-the view has returned; a streamed body runs after it).
+leaks into the next request on the same thread. A streamed body (no Content-Length) keeps
+the context until the server closes it, and is summarised then, with the bytes it sent.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -99,16 +101,33 @@ class RequestLogging:
             response[:] = [status, headers]
             return start_response(status, headers, exc_info)
 
+        streamed = False
         try:
             rejected_id = raw_id is not None and raw_id != request_id
             if rejected_id or sent_token is not None or reason or self.started_always:
                 self.log_start(environ, raw_id, rejected_id, sent_token, reason)
             result = self.app(environ, capture)
-            self.log_completion(start, *(response or ["500 INTERNAL SERVER ERROR", []]))
+            status_line, headers = response or ["500 INTERNAL SERVER ERROR", []]
+            if is_streamed(status_line, headers, environ):
+                streamed = True  # the body is still to come: finish when the server closes it
+                return StreamedBody(result, partial(self.finish, start, status_line, headers, token))
+            self.log_completion(start, status_line, headers)
             return result
         except BaseException:
             self.log_completion(start, "500 INTERNAL SERVER ERROR", [])
             raise
+        finally:
+            if not streamed:
+                unbind(token)
+
+    def finish(  # noqa: PLR0917 - bound positionally with partial, then called with size/failed
+        self, start: float, status_line: str, headers: list, token: contextvars.Token, size: int, failed: bool
+    ) -> None:
+        """End of a streamed body: log with the body's real duration and size, then unbind."""
+        try:
+            if failed:
+                status_line = "500 INTERNAL SERVER ERROR"
+            self.log_completion(start, status_line, [*headers, ("Content-Length", str(size))])
         finally:
             unbind(token)
 
@@ -158,6 +177,43 @@ class RequestLogging:
             log.info("request_completed", extra=fields)
         if self.slow_ms and elapsed > self.slow_ms:
             log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": self.slow_ms})
+
+
+def is_streamed(status_line: str, headers: list[tuple[str, str]], environ: dict) -> bool:
+    """A body Flask will produce while the server sends it (no Content-Length was set)."""
+    if environ.get("REQUEST_METHOD") == "HEAD" or status_line[:3] in ("204", "304"):
+        return False
+    return not any(name.lower() == "content-length" for name, _ in headers)
+
+
+class StreamedBody:
+    """Wraps a streamed WSGI body so the request's context stays bound while it is produced,
+    and the request is summarised (real duration, bytes sent, a 500 if the stream failed)
+    when the server closes it, as PEP 3333 requires every server to do."""
+
+    def __init__(self, body: Iterable[bytes], on_close: Callable[[int, bool], None]) -> None:
+        self.body = body
+        self.on_close = on_close
+        self.size = 0
+        self.failed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self.body:
+                self.size += len(chunk)
+                yield chunk
+        except BaseException:
+            self.failed = True
+            log.exception("stream_failed")
+            raise
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.on_close(self.size, self.failed)
 
 
 def init_request_logging(app: Flask, settings: Settings) -> None:
