@@ -55,23 +55,28 @@ def gunicorn(**env: str) -> Iterator[Server]:
     )
     server = Server(url=f"http://127.0.0.1:{port}", process=process)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early: {process.communicate()}")
-            try:
-                urllib.request.urlopen(f"{server.url}/health", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_until_serving(server.url, process)
         yield server
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         server.stdout, server.stderr = process.communicate(timeout=60)
         server.lines = [line for line in server.stdout.split("\n") if line]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    """Poll ``/health`` until the server answers; fail early if its process has exited."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early: {process.communicate()}")
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

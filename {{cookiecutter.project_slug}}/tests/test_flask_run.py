@@ -5,12 +5,10 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 
 from {{ cookiecutter.package_name }}.observability.testing import parse_line
 
-from gunicorn_helpers import PACKAGE, PROJECT_ROOT, free_port, get, service_env
+from gunicorn_helpers import PACKAGE, PROJECT_ROOT, free_port, get, service_env, wait_until_serving
 
 
 def test_flask_run_logs_one_line_per_request() -> None:
@@ -24,15 +22,7 @@ def test_flask_run_logs_one_line_per_request() -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-                break
-            except OSError:
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        wait_until_serving(f"http://127.0.0.1:{port}", process)
         assert get(f"http://127.0.0.1:{port}/health", {"X-Request-ID": "dev-once"})[0] == 200
     finally:
         process.send_signal(signal.SIGINT)
