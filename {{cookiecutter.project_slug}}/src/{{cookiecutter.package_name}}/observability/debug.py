@@ -18,10 +18,11 @@ import logging
 import zlib
 from collections.abc import Mapping
 
+from ..config import LEVELS
 from .context import current
 
 DEBUG_HEADER = "X-Debug-Log"
-_LEVELS = {name: logging.getLevelName(name) for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")}
+_LEVELS = {name: logging.getLevelName(name) for name in LEVELS}
 
 
 def debug_enabled() -> bool:

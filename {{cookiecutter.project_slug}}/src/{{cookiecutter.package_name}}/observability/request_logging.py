@@ -32,7 +32,6 @@ from .debug import DEBUG_HEADER, LevelGate, debug_reason
 from .redaction import Redactor
 
 REQUEST_ID_HEADER = "X-Request-ID"
-DEBUG = logging.DEBUG
 
 
 def environ_key(header: str) -> str:
@@ -77,7 +76,7 @@ class RequestLogging:
         self.redactor = Redactor(settings.log_redact_keys)
         # Whether request_started is wanted for every request (http at DEBUG by configuration).
         # With per-request debug possible the loggers run at DEBUG, so isEnabledFor can't say.
-        self.started_always = LevelGate(settings.log_level, settings.log_levels).threshold(log.name) <= DEBUG
+        self.started_always = LevelGate(settings.log_level, settings.log_levels).threshold(log.name) <= logging.DEBUG
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
@@ -142,7 +141,7 @@ class RequestLogging:
         if reason is not None:
             # An audit trail of raised verbosity: that it was on, why, for which request.
             log.info("debug_logging_enabled", extra={"debug_reason": reason})
-        if (reason is not None or self.started_always) and log.isEnabledFor(DEBUG):
+        if (reason is not None or self.started_always) and log.isEnabledFor(logging.DEBUG):
             length = environ.get("CONTENT_LENGTH", "")
             headers = dict(EnvironHeaders(environ))
             if rejected_id:
