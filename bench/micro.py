@@ -347,7 +347,8 @@ def completed_line(output: str) -> str:
 def profile(service: Service, number: int) -> None:
     """cProfile of the service's per-record path, printed to stderr (not part of the run)."""
     with open(os.devnull, "w", encoding="utf-8") as sink, request_context(service):
-        call = record_calls(service, sink)["ours"]
+        calls, _flags = record_calls(service, sink)
+        call = calls["ours"]
         profiler = cProfile.Profile()
         profiler.runcall(lambda: [call() for _ in range(number)])
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
