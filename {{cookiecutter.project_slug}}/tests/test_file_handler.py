@@ -27,12 +27,21 @@ def read_all(path: Path) -> list[str]:
     return lines
 
 
-def test_file_gets_the_same_lines_as_stdout(make_app, logs, tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", ["direct", "through-logging"])
+def test_file_gets_the_same_lines_as_stdout(path: str, make_app, logs, tmp_path: Path) -> None:
+    """The same bytes in both sinks, whether the summary is written directly or via logging."""
     log_file = tmp_path / "nested" / "service.log"
     app = make_app(LOG_FILE=str(log_file))
-    app.test_client().get("/health", headers={"X-Request-ID": "to-file"})
+    keep_all = logging.Filter()
+    if path == "through-logging":
+        logging.getLogger("http").addFilter(keep_all)
+    try:
+        app.test_client().get("/health", headers={"X-Request-ID": "to-file"})
+    finally:
+        logging.getLogger("http").removeFilter(keep_all)
     stdout_event = logs.one("request_completed")
     (file_line,) = log_file.read_text().splitlines()
+    assert file_line == logs.raw[-1]
     file_event = parse_line(file_line)
     assert file_event["request_id"] == stdout_event["request_id"] == "to-file"
     assert file_event["msg"] == "request_completed"

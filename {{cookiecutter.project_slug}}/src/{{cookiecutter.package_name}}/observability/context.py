@@ -5,14 +5,14 @@ outside requests, where every field reads ``-``). Context variables follow the r
 ``asyncio`` tasks and, through ``run_in_context``/``submit_in_context``, into threads and
 executors, which plain thread-locals do not.
 
-``ContextFilter`` stamps the fields onto each record on the thread that logged it, so a
-record handed to a queue or another thread keeps its request's identity.
+The service's handlers (``handlers.ServiceHandler``) stamp the context onto each record on the
+thread that logged it, so a record handed to a queue or another thread keeps its request's
+identity.
 """
 
 from __future__ import annotations
 
 import contextvars
-import logging
 import os
 import re
 from collections.abc import Callable
@@ -106,17 +106,9 @@ def trace_id_from(traceparent: str | None) -> str | None:
     return trace_id
 
 
-# The record attribute ContextFilter stamps; a caller's ``extra`` cannot set it (the filter
-# overwrites it), and same-named extras such as ``request_id`` are renamed by the formatter.
+# The record attribute the service's handlers stamp; a caller's ``extra`` cannot set it (the
+# handler overwrites it), and same-named extras such as ``request_id`` are renamed by the formatter.
 RECORD_ATTRIBUTE = "_log_context"
-
-
-class ContextFilter(logging.Filter):
-    """Stamp the current request's context onto each record, on the thread that logged it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record._log_context = _current.get() or _EMPTY
-        return True
 
 
 def run_in_context(fn: Callable[P, R]) -> Callable[P, R]:

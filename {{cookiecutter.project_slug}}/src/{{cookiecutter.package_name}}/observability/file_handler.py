@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import fail, parse_bool, parse_int
-from .handlers import ReportOnce
+from .handlers import ServiceHandler
 
 # Chosen at generation time; LOG_FILE overrides it, and LOG_FILE="" turns the file off.
 DEFAULT_LOG_FILE = "logs/{{ cookiecutter.project_slug }}.log"
@@ -61,7 +61,7 @@ def load_file_settings(env: Mapping[str, str]) -> FileSettings:
     )
 
 
-class LockedRotatingFileHandler(ReportOnce, logging.Handler):
+class LockedRotatingFileHandler(ServiceHandler):
     def __init__(self, path: str, max_bytes: int, backup_count: int) -> None:
         super().__init__()
         self.path = os.path.abspath(path)
@@ -102,9 +102,9 @@ class LockedRotatingFileHandler(ReportOnce, logging.Handler):
                 os.replace(source, f"{self.path}.{index + 1}")
         os.replace(self.path, f"{self.path}.1")
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def write_line(self, line: str) -> None:
         try:
-            data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
+            data = (line + "\n").encode("utf-8", "backslashreplace")
             self._open_for_this_process()
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
@@ -119,7 +119,7 @@ class LockedRotatingFileHandler(ReportOnce, logging.Handler):
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         except Exception:
-            self.handleError(record)
+            self.handleError(None)
 
     def sink_name(self) -> str:
         return self.path

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterable
 from itertools import islice
 from math import isfinite
 
@@ -25,13 +26,14 @@ try:  # a declared dependency; the stdlib encoder below keeps the service workin
 except ImportError:  # pragma: no cover - exercised by the template tests' no-orjson run
     orjson = None
 
-from .context import CONTEXT_FIELDS, MAX_USER_ID, RECORD_ATTRIBUTE, current
+from .context import CONTEXT_FIELDS, MAX_USER_ID, MISSING, RECORD_ATTRIBUTE, LogContext, current
 from .redaction import REDACTED, Redactor, large_int_text, safe_repr
 
 MAX_PATH_CHARS = 2048
 # Values that are already JSON and cannot hold a secret (floats need a finiteness check).
 PLAIN_SCALARS = frozenset({bool, type(None)})
 INT64 = 2**63
+MAX_CACHED_KEYS = 4096
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 STANDARD_ATTRIBUTE_COUNT = len(logging.makeLogRecord({}).__dict__)
@@ -42,6 +44,7 @@ BASE_FIELDS = frozenset({"ts", "level", "logger", "msg", *CONTEXT_FIELDS, "trace
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 _second_cache: tuple[int, str] = (-1, "")
+_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
 
 
 def utc_timestamp(created: float) -> str:
@@ -52,7 +55,7 @@ def utc_timestamp(created: float) -> str:
     if second != cached_second:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         _second_cache = (second, prefix)
-    return f"{prefix}.{int((created - second) * 1000):03d}Z"
+    return prefix + _MILLIS[min(int((created - second) * 1000), 999)]
 
 
 def record_message(record: logging.LogRecord) -> str:
@@ -62,27 +65,20 @@ def record_message(record: logging.LogRecord) -> str:
         return f"{safe_repr(record.msg)} (message formatting failed with args {safe_repr(record.args)})"
 
 
-def build_event(record: logging.LogRecord, redactor: Redactor, formatter: logging.Formatter) -> dict[str, object]:
+def build_event(record: logging.LogRecord, redactor: Redactor, formatter: EventFormatter) -> dict[str, object]:
     """The record as a redacted, JSON-ready dict with the fields in their fixed order."""
     fields = record.__dict__
-    # Stamped by ContextFilter on the logging thread; a handler without the filter (e.g.
-    # pytest's caplog) reads the context here instead.
+    # Stamped by the service's handlers on the logging thread; a handler of another kind
+    # (e.g. pytest's caplog) reads the context here instead.
     context = fields.get(RECORD_ATTRIBUTE) or current()
-    text = redactor.text
-    event: dict[str, object] = {
-        "ts": utc_timestamp(record.created),
-        "level": record.levelname,
-        "logger": record.name,
-        "msg": text(record_message(record)),
-        "request_id": context.request_id,
-        "user_id": text(context.user_id, MAX_USER_ID),
-        "method": context.method,
-        "path": text(context.path, MAX_PATH_CHARS),
-    }
-    if context.trace_id:
-        event["trace_id"] = context.trace_id
+    message = record.msg
+    if message.__class__ is not str or record.args:  # a plain string needs no formatting
+        message = record_message(record)
+    event = base_event(record.created, record.levelname, record.name, message, context, redactor)
     if len(fields) > STANDARD_ATTRIBUTE_COUNT:
-        add_extras(event, fields, redactor)
+        # makeRecord adds ``extra`` after the standard attributes: only the keys past them are
+        # looked at (NOT_EXTRA still guards against anything else added later).
+        add_extras(event, islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None), redactor, formatter)
     if record.exc_info and record.exc_info[0] is not None:
         if not record.exc_text:
             record.exc_text = formatter.formatException(record.exc_info)
@@ -95,28 +91,51 @@ def build_event(record: logging.LogRecord, redactor: Redactor, formatter: loggin
     return event
 
 
-def add_extras(event: dict[str, object], fields: dict[str, object], redactor: Redactor) -> None:
-    """Copy the caller's ``extra`` fields, redacted, renaming any that clash with ours.
+def base_event(  # noqa: PLR0917 - the fields every line starts with
+    created: float, level: str, logger: str, message: str, context: LogContext, redactor: Redactor
+) -> dict[str, object]:
+    """The fields every line starts with, in order: time, level, logger, message, context."""
+    text = redactor.text
+    user_id = context.user_id
+    event: dict[str, object] = {
+        "ts": utc_timestamp(created),
+        "level": level,
+        "logger": logger,
+        "msg": text(message),
+        "request_id": context.request_id,
+        "user_id": user_id if user_id is MISSING else text(user_id, MAX_USER_ID),
+        "method": context.method,
+        "path": text(context.path, MAX_PATH_CHARS),
+    }
+    if context.trace_id:
+        event["trace_id"] = context.trace_id
+    return event
 
-    LogRecord sets its standard attributes first and ``makeRecord`` adds ``extra`` after
-    them, so only the keys past the standard ones are looked at (the hot path of every
-    record); ``NOT_EXTRA`` still guards against anything else added later.
-    """
-    for raw_key, value in islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None):
-        key = raw_key if raw_key.__class__ is str else safe_repr(raw_key)  # extra={1: ...} is legal
-        if key in NOT_EXTRA:
+
+def add_extras(
+    event: dict[str, object], items: Iterable[tuple[object, object]], redactor: Redactor, formatter: EventFormatter
+) -> None:
+    """Copy the caller's ``extra`` fields, redacted, renaming any that clash with ours."""
+    plans = formatter.extra_plans
+    text = redactor.text
+    for key, value in items:
+        plan = plans.get(key) or formatter.extra_plan(key)
+        name, sensitive = plan
+        if not name:  # a record attribute, not an extra
             continue
-        name = key if key not in BASE_FIELDS and key not in event else f"extra_{key}"
-        if redactor.is_sensitive_key(key):
+        if name in event:
+            name = "extra_" + name
+        cls = value.__class__
+        if sensitive:
             event[name] = REDACTED
-        elif value.__class__ in PLAIN_SCALARS:
-            event[name] = value
-        elif value.__class__ is int:
+        elif cls is str:
+            event[name] = text(value)
+        elif cls is int:
             event[name] = value if -INT64 <= value < INT64 else large_int_text(value)
-        elif value.__class__ is str:
-            event[name] = redactor.text(value)
-        elif value.__class__ is float:
+        elif cls is float:
             event[name] = value if isfinite(value) else str(value)
+        elif cls in PLAIN_SCALARS:
+            event[name] = value
         else:
             event[name] = redactor.value(value)
 
@@ -135,10 +154,33 @@ def fallback_line(record: logging.LogRecord, error: BaseException) -> dict[str, 
     }
 
 
-class _EventFormatter(logging.Formatter):
+class EventFormatter(logging.Formatter):
+    """Base of the two formats: ``build_event`` makes the fields, ``render`` the line."""
+
     def __init__(self, redactor: Redactor | None = None) -> None:
         super().__init__()
         self.redactor = redactor or Redactor()
+        # How each extra key is written: (output name or "" for record attributes, redacted?),
+        # worked out once per key rather than per record. Bounded: keys can come from clients.
+        self.extra_plans: dict[object, tuple[str, bool]] = {}
+        self._redacts: dict[tuple[str, ...], bool] = {}
+
+    def extra_plan(self, raw_key: object) -> tuple[str, bool]:
+        key = raw_key if raw_key.__class__ is str else safe_repr(raw_key)  # extra={1: ...} is legal
+        if key in NOT_EXTRA:
+            plan = ("", False)
+        else:
+            plan = (f"extra_{key}" if key in BASE_FIELDS else key), self.redactor.is_sensitive_key(key)
+        if len(self.extra_plans) < MAX_CACHED_KEYS:
+            self.extra_plans[raw_key] = plan
+        return plan
+
+    def redacts_any(self, keys: tuple[str, ...]) -> bool:
+        """Whether any of these extra keys would be redacted (cached per tuple of keys)."""
+        cached = self._redacts.get(keys)
+        if cached is None:
+            cached = self._redacts[keys] = any(self.extra_plan(key)[1] for key in keys)
+        return cached
 
     def format(self, record: logging.LogRecord) -> str:
         try:
@@ -168,6 +210,8 @@ def render_json(event: dict[str, object]) -> str:
             line = _JSON.encode(event)
     else:
         line = _JSON.encode(event)
+    if line.isascii() and "\x7f" not in line:  # the usual case: nothing to escape
+        return line
     return safe_line(line, _JSON_UNSAFE)
 
 
@@ -187,11 +231,10 @@ def safe_line(line: str, unsafe: dict[int, str]) -> str:
     return line
 
 
-class JsonFormatter(_EventFormatter):
+class JsonFormatter(EventFormatter):
     """One compact JSON object per line; no value can split or forge a line."""
 
-    def render(self, event: dict[str, object]) -> str:
-        return render_json(event)
+    render = staticmethod(render_json)
 
 
 # Values printed bare in text lines; anything else is quoted and escaped.
@@ -209,7 +252,7 @@ def text_value(value: object) -> str:
     return f'"{json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES)}"'
 
 
-class TextFormatter(_EventFormatter):
+class TextFormatter(EventFormatter):
     """``ts LEVEL logger message key=value ...``: the JSON fields, readable, one line."""
 
     def render(self, event: dict[str, object]) -> str:

@@ -12,6 +12,8 @@ import logging
 import sys
 from typing import TextIO
 
+from .context import current as current_context
+
 
 class ReportOnce:
     """Mixin for ``logging.Handler``: report the first failure on stderr, then stay quiet."""
@@ -21,7 +23,7 @@ class ReportOnce:
     def sink_name(self) -> str:
         return type(self).__name__
 
-    def handleError(self, record: logging.LogRecord) -> None:
+    def handleError(self, record: logging.LogRecord | None) -> None:
         if self._reported:
             return
         self._reported = True
@@ -36,26 +38,60 @@ class ReportOnce:
             pass
 
 
-class StreamSink(ReportOnce, logging.StreamHandler):
-    def sink_name(self) -> str:
-        return getattr(self.stream, "name", None) or "stream"
+class ServiceHandler(ReportOnce, logging.Handler):
+    """Base of the service's sinks.
+
+    ``handle`` does what ``Handler.handle`` does (filters, then ``emit`` under the lock), and
+    first stamps the request context on the record, on the thread that logged it. Subclasses
+    implement ``write_line``, which the request summary also calls directly (see
+    ``request_logging.direct_sinks``).
+    """
+
+    def handle(self, record: logging.LogRecord) -> bool | logging.LogRecord:  # type: ignore[override]
+        record._log_context = current_context()  # type: ignore[attr-defined]
+        if self.filters:
+            result = self.filter(record)
+            if not result:
+                return False
+            if isinstance(result, logging.LogRecord):  # Python 3.12+: a filter may swap the record
+                record = result
+        with self.lock:  # type: ignore[union-attr]
+            self.emit(record)
+        return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Write and flush one line (``handle`` already holds the handler's lock).
-
-        The same as ``StreamHandler.emit`` minus its second lock round-trip in ``flush``,
-        on the path every record takes. Flushing each line means nothing waits in a buffer
-        when a worker is killed.
-        """
         try:
-            line = self.format(record) + self.terminator
-            stream = self.stream
-            stream.write(line)
-            stream.flush()
+            line = self.format(record)
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
+            return
+        self.write_line(line)
+
+    def write_line(self, line: str) -> None:
+        """Write one formatted line; report a failure once (``handleError``), never raise."""
+        raise NotImplementedError
+
+
+class StreamSink(ServiceHandler, logging.StreamHandler):
+    def sink_name(self) -> str:
+        return getattr(self.stream, "name", None) or "stream"
+
+    def write_line(self, line: str) -> None:
+        """Write and flush one line (the caller holds the handler's lock).
+
+        The same as ``StreamHandler.emit`` minus its second lock round-trip in ``flush``.
+        Flushing each line means nothing waits in a buffer when a worker is killed.
+        """
+        try:
+            stream = self.stream
+            stream.write(line + self.terminator)
+            stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(None)
 
 
 class StdoutSink(StreamSink):

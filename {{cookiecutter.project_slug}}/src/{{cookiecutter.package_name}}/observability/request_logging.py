@@ -11,6 +11,9 @@ string and headers (redacted centrally by key). On the way out: echo the request
 and ``slow_request`` (WARNING) past ``SLOW_REQUEST_MS``; then reset the context, so nothing
 leaks into the next request on the same thread. A streamed body (no Content-Length) keeps
 the context until the server closes it, and is summarised then, with the bytes it sent.
+
+The summary is written the cheapest way that gives the same line: straight to the service's
+sinks when nothing else would see the record (``direct_write.py``), else through logging.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from flask import Flask
 from werkzeug.datastructures import EnvironHeaders
 
 from ..config import Settings
-from .context import LogContext, bind, current, new_request_id, trace_id_from, unbind, valid_request_id
+from .context import MISSING, LogContext, bind, new_request_id, trace_id_from, unbind, valid_request_id
 from .debug import DEBUG_HEADER, LevelGate, debug_reason
+from .direct_write import direct_sinks, write_summary
 from .redaction import Redactor
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -40,6 +44,7 @@ def environ_key(header: str) -> str:
 
 REQUEST_ID_KEY = environ_key(REQUEST_ID_HEADER)
 DEBUG_KEY = environ_key(DEBUG_HEADER)
+TRACEPARENT_KEY = environ_key("traceparent")
 log = logging.getLogger("http")
 
 StartResponse = Callable[..., Any]
@@ -53,17 +58,20 @@ def request_path(environ: dict) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[int, int | None, str | None]:
+def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[int, int | None, str | None, bool]:
+    """Status, size, content type and whether a Content-Length was set, in one pass."""
     status = int(status_line[:3])
     size: int | None = None
     content_type: str | None = None
+    has_length = False
     for name, value in headers:
         lowered = name.lower()
         if lowered == "content-length":
+            has_length = True
             size = int(value) if value.isdigit() else None
         elif lowered == "content-type":
             content_type = value
-    return status, size, content_type
+    return status, size, content_type, has_length
 
 
 class RequestLogging:
@@ -81,16 +89,18 @@ class RequestLogging:
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
         raw_id = environ.get(REQUEST_ID_KEY)
-        request_id = valid_request_id(raw_id) or new_request_id()
+        request_id = (raw_id is not None and valid_request_id(raw_id)) or new_request_id()
         sent_token = environ.get(DEBUG_KEY)
         reason = debug_reason(sent_token, self.token, request_id, self.sample_rate) if self.debug_possible else None
+        traceparent = environ.get(TRACEPARENT_KEY)
         token = bind(
             LogContext(
-                request_id=request_id,
-                method=environ.get("REQUEST_METHOD", "-"),
-                path=request_path(environ),
-                trace_id=trace_id_from(environ.get("HTTP_TRACEPARENT")),
-                debug_reason=reason,
+                request_id,
+                MISSING,
+                environ.get("REQUEST_METHOD", MISSING),
+                request_path(environ),
+                trace_id_from(traceparent) if traceparent else None,
+                reason,
             )
         )
         response: list[Any] = []
@@ -107,26 +117,32 @@ class RequestLogging:
                 self.log_start(environ, raw_id, rejected_id, sent_token, reason)
             result = self.app(environ, capture)
             status_line, headers = response or ["500 INTERNAL SERVER ERROR", []]
-            if is_streamed(status_line, headers, environ):
+            status, size, content_type, has_length = response_fields(status_line, headers)
+            if not has_length and status not in BODILESS_STATUSES and environ.get("REQUEST_METHOD") != "HEAD":
                 streamed = True  # the body is still to come: finish when the server closes it
-                return StreamedBody(result, partial(self.finish, start, status_line, headers, token))
-            self.log_completion(start, status_line, headers)
+                return StreamedBody(result, partial(self.finish, start, status, content_type, reason, token))
+            self.log_completion(start, status, size, content_type, reason)
             return result
         except BaseException:
-            self.log_completion(start, "500 INTERNAL SERVER ERROR", [])
+            self.log_completion(start, 500, None, None, reason)
             raise
         finally:
             if not streamed:
                 unbind(token)
 
     def finish(  # noqa: PLR0917 - bound positionally with partial, then called with size/failed
-        self, start: float, status_line: str, headers: list, token: contextvars.Token, size: int, failed: bool
+        self,
+        start: float,
+        status: int,
+        content_type: str | None,
+        reason: str | None,
+        token: contextvars.Token,
+        size: int,
+        failed: bool,
     ) -> None:
         """End of a streamed body: log with the body's real duration and size, then unbind."""
         try:
-            if failed:
-                status_line = "500 INTERNAL SERVER ERROR"
-            self.log_completion(start, status_line, [*headers, ("Content-Length", str(size))])
+            self.log_completion(start, 500 if failed else status, size, content_type, reason)
         finally:
             unbind(token)
 
@@ -156,33 +172,34 @@ class RequestLogging:
                 },
             )
 
-    def log_completion(self, start: float, status_line: str, headers: list[tuple[str, str]]) -> None:
-        elapsed = round((time.perf_counter() - start) * 1000, 2)
-        status, size, content_type = response_fields(status_line, headers)
-        fields: dict[str, object] = {
-            "status": status,
-            "duration_ms": elapsed,
-            "size": size,
-            "content_type": content_type,
-        }
-        reason = current().debug_reason
-        if reason is not None:
-            fields["debug_reason"] = reason
-            if reason == "sampled":
-                fields["sample_rate"] = self.sample_rate
-        if status >= 500:
-            log.error("request_completed", extra=fields)
-        else:
-            log.info("request_completed", extra=fields)
+    def log_completion(
+        self, start: float, status: int, size: int | None, content_type: str | None, reason: str | None
+    ) -> None:
+        elapsed = int((time.perf_counter() - start) * 100_000 + 0.5) / 100  # ms, 2 places; cheaper than round()
+        level = logging.ERROR if status >= 500 else logging.INFO
+        if log.isEnabledFor(level):
+            sinks = direct_sinks(log, level) if reason is None else None
+            if sinks is not None:
+                write_summary(
+                    sinks, log.name, level, status=status, duration_ms=elapsed, size=size, content_type=content_type
+                )
+            else:
+                # makeRecord + handle rather than log.info(extra=...): the same record, without
+                # extra's per-key collision checks (these names cannot collide).
+                record = log.makeRecord(
+                    log.name, level, "(unknown file)", 0, "request_completed", (), None, "(unknown function)"
+                )
+                record.__dict__.update(status=status, duration_ms=elapsed, size=size, content_type=content_type)
+                if reason is not None:
+                    record.debug_reason = reason
+                    if reason == "sampled":
+                        record.sample_rate = self.sample_rate
+                log.handle(record)
         if self.slow_ms and elapsed > self.slow_ms:
             log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": self.slow_ms})
 
 
-def is_streamed(status_line: str, headers: list[tuple[str, str]], environ: dict) -> bool:
-    """A body Flask will produce while the server sends it (no Content-Length was set)."""
-    if environ.get("REQUEST_METHOD") == "HEAD" or status_line[:3] in ("204", "304"):
-        return False
-    return not any(name.lower() == "content-length" for name, _ in headers)
+BODILESS_STATUSES = frozenset({204, 304})
 
 
 class StreamedBody:

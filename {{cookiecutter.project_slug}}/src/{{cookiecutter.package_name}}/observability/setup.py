@@ -5,7 +5,7 @@
 idempotent: handlers it installed before are closed and replaced, never stacked, so a second
 ``create_app`` adds no handler and no line is printed twice.
 
-Pipeline per handler: ContextFilter (stamps request fields on the logging thread) ->
+Pipeline per handler: the handler stamps the request context on the logging thread ->
 LevelGate (only when per-request debug is possible) -> formatter (redaction + rendering).
 """
 
@@ -15,7 +15,6 @@ import logging
 from typing import TextIO
 
 from ..config import Settings
-from .context import ContextFilter
 from .debug import LevelGate
 from .formatting import JsonFormatter, TextFormatter
 from .handlers import StdoutSink, StreamSink
@@ -74,7 +73,6 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     gate = LevelGate(settings.log_level, settings.log_levels) if settings.per_request_debug_possible else None
     for handler in build_handlers(settings, stream):
         setattr(handler, OWNED, True)
-        handler.addFilter(ContextFilter())
         if gate is not None:
             handler.addFilter(gate)
         handler.setFormatter(formatter)
