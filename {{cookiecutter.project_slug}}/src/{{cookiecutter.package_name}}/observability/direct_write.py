@@ -41,7 +41,6 @@ def direct_sinks(logger: logging.Logger, level: int) -> list[ServiceHandler] | N
         or logger.disabled
         or not logger.propagate
         or logger.parent is not root
-        or root.filters
         or logger.__class__ is not logging.Logger
         or logging.getLogRecordFactory() is not logging.LogRecord
         or logging.Logger.handle.__module__ != "logging"

@@ -44,7 +44,7 @@ class ServiceHandler(ReportOnce, logging.Handler):
     ``handle`` does what ``Handler.handle`` does (filters, then ``emit`` under the lock), and
     first stamps the request context on the record, on the thread that logged it. Subclasses
     implement ``write_line``, which the request summary also calls directly (see
-    ``request_logging.direct_sinks``).
+    ``direct_write.py``).
     """
 
     def handle(self, record: logging.LogRecord) -> bool | logging.LogRecord:  # type: ignore[override]
