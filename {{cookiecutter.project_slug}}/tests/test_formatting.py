@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 
@@ -21,6 +22,9 @@ def test_timestamp_is_rfc3339_utc_with_milliseconds() -> None:
     assert utc_timestamp(0.5) == "1970-01-01T00:00:00.500Z"
     assert utc_timestamp(1795547354.1234) == "2026-11-24T19:09:14.123Z"
     assert utc_timestamp(1795547355.0) == "2026-11-24T19:09:15.000Z"
+    # The last instant of a second stays in that second.
+    assert utc_timestamp(math.nextafter(1.0, 0.0)) == "1970-01-01T00:00:00.999Z"
+    assert utc_timestamp(math.nextafter(1795547355.0, 0.0)) == "2026-11-24T19:09:14.999Z"
 
 
 def test_record_has_the_fields_in_order_and_no_internals(app, logs) -> None:

@@ -44,7 +44,8 @@ BASE_FIELDS = frozenset({"ts", "level", "logger", "msg", *CONTEXT_FIELDS, "trace
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 _second_cache: tuple[int, str] = (-1, "")
-_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
+# ".000Z" to ".999Z" by millisecond; float rounding can make 1000 of 0.9999999, read as 999.
+_MILLIS = (*(f".{ms:03d}Z" for ms in range(1000)), ".999Z")
 
 
 def utc_timestamp(created: float) -> str:
@@ -55,7 +56,7 @@ def utc_timestamp(created: float) -> str:
     if second != cached_second:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         _second_cache = (second, prefix)
-    return prefix + _MILLIS[min(int((created - second) * 1000), 999)]
+    return prefix + _MILLIS[int((created - second) * 1000)]
 
 
 def record_message(record: logging.LogRecord) -> str:
