@@ -553,8 +553,8 @@ def report(results: dict, verdicts: list[Check]) -> str:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmark the baked service's logging (see bench/README.md).")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating load rounds per server")
-    parser.add_argument("--seconds", type=int, default=5, help="seconds per load round")
+    parser.add_argument("--rounds", type=int, default=8, help="alternating rounds per server (even: ABBA balanced)")
+    parser.add_argument("--seconds", type=int, default=3, help="seconds per load round")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up load per server")
     parser.add_argument("--connections", type=int, default=4, help="concurrent client connections")
     parser.add_argument("--repeats", type=int, default=7, help="timed batches per logging variant")
