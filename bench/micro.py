@@ -319,7 +319,7 @@ def request_lines(service: Service) -> dict[str, str]:
     """One real ``GET /health`` through Flask's test client, as ours and as the naive formatter.
 
     The naive handler is added after the service's, so it formats the very record the
-    service's ContextFilter stamped: same record, two renderings.
+    service's handler stamped with the request context: same record, two renderings.
     """
     ours_out, naive_out = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(ours_out):  # the service's handler writes to sys.stdout
