@@ -66,8 +66,9 @@ def record_message(record: logging.LogRecord) -> str:
         return f"{safe_repr(record.msg)} (message formatting failed with args {safe_repr(record.args)})"
 
 
-def build_event(record: logging.LogRecord, redactor: Redactor, formatter: EventFormatter) -> dict[str, object]:
+def build_event(record: logging.LogRecord, formatter: EventFormatter) -> dict[str, object]:
     """The record as a redacted, JSON-ready dict with the fields in their fixed order."""
+    redactor = formatter.redactor
     fields = record.__dict__
     # Stamped by the service's handlers on the logging thread; a handler of another kind
     # (e.g. pytest's caplog) reads the context here instead.
@@ -79,7 +80,7 @@ def build_event(record: logging.LogRecord, redactor: Redactor, formatter: EventF
     if len(fields) > STANDARD_ATTRIBUTE_COUNT:
         # makeRecord adds ``extra`` after the standard attributes: only the keys past them are
         # looked at (NOT_EXTRA still guards against anything else added later).
-        add_extras(event, islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None), redactor, formatter)
+        add_extras(event, islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None), formatter)
     if record.exc_info and record.exc_info[0] is not None:
         if not record.exc_text:
             record.exc_text = formatter.formatException(record.exc_info)
@@ -113,10 +114,9 @@ def base_event(  # noqa: PLR0917 - the fields every line starts with
     return event
 
 
-def add_extras(
-    event: dict[str, object], items: Iterable[tuple[object, object]], redactor: Redactor, formatter: EventFormatter
-) -> None:
+def add_extras(event: dict[str, object], items: Iterable[tuple[object, object]], formatter: EventFormatter) -> None:
     """Copy the caller's ``extra`` fields, redacted, renaming any that clash with ours."""
+    redactor = formatter.redactor
     plans = formatter.extra_plans
     text = redactor.text
     for key, value in items:
@@ -185,7 +185,7 @@ class EventFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         try:
-            return self.render(build_event(record, self.redactor, self))
+            return self.render(build_event(record, self))
         except Exception as error:  # formatting never raises, and never drops the record
             return self.render(fallback_line(record, error))
 
