@@ -214,3 +214,11 @@ def test_odd_records_are_never_lost(app, logs) -> None:
 def test_bad_timestamps_still_give_a_line() -> None:
     record = logging.makeLogRecord({"msg": "x", "created": float("inf"), "name": "x", "levelname": "INFO"})
     assert json.loads(JsonFormatter().format(record))["msg"] == "log_record_unformattable"
+
+
+@pytest.mark.parametrize("value", ["12345", "-3.5", "4e71", "44548121767143568892e68076680467", "null", "true"])
+def test_text_strings_that_look_like_numbers_stay_strings(value: str) -> None:
+    record = logging.makeLogRecord({"msg": value, "name": "x", "levelname": "INFO", "thing": value})
+    event = parse_line(TextFormatter().format(record))
+    assert (event["msg"], event["thing"]) == (value, value)
+    assert parse_line(TextFormatter().format(logging.makeLogRecord({"msg": "m", "count": 12345})))["count"] == 12345

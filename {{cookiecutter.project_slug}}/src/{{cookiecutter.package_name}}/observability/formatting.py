@@ -240,6 +240,9 @@ class JsonFormatter(EventFormatter):
 
 # Values printed bare in text lines; anything else is quoted and escaped.
 _BARE = re.compile(r"[A-Za-z0-9_.:/@+\-\[\]%,*]+")
+# Bare values read back as numbers, booleans or null; a string that looks like one is quoted,
+# so a request ID such as 12345 or 4e71 (a generated one, now and then) stays a string.
+TEXT_LITERAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?|null|true|false")
 _ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 for _code in [*range(0x20), *_UNSAFE_CODES]:
     _ESCAPES.setdefault(_code, f"\\u{_code:04x}")
@@ -247,7 +250,8 @@ for _code in [*range(0x20), *_UNSAFE_CODES]:
 
 def text_value(value: object) -> str:
     if isinstance(value, str):
-        return value if _BARE.fullmatch(value) else f'"{value.translate(_ESCAPES)}"'
+        bare = _BARE.fullmatch(value) and not TEXT_LITERAL.fullmatch(value)
+        return value if bare else f'"{value.translate(_ESCAPES)}"'
     if value is None or isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return f'"{json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES)}"'

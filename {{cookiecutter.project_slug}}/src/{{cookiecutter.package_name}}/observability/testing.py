@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 
+from .formatting import TEXT_LITERAL
+
 _TOKEN = re.compile(r'(?:(?P<key>[^\s"=]+)=)?(?P<value>"(?:[^"\\]|\\.)*"|[^\s"]*)')
 
 
@@ -21,7 +23,7 @@ def _text_value(raw: str) -> object:
             except ValueError:
                 return value
         return value
-    if raw in ("null", "true", "false") or re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", raw):
+    if TEXT_LITERAL.fullmatch(raw):
         return json.loads(raw)
     return raw
 
