@@ -211,8 +211,6 @@ def render_json(event: dict[str, object]) -> str:
             line = _JSON.encode(event)
     else:
         line = _JSON.encode(event)
-    if line.isascii() and "\x7f" not in line:  # the usual case: nothing to escape
-        return line
     return safe_line(line, _JSON_UNSAFE)
 
 
