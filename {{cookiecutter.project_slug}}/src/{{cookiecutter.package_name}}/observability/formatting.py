@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - exercised by the template tests' no-or
 
 from .context import CONTEXT_FIELDS, MAX_USER_ID, MISSING, RECORD_ATTRIBUTE, LogContext, current
 from .redaction import REDACTED, Redactor, large_int_text, safe_repr
+from .redaction.values import MAX_KEY_CHARS
 
 MAX_PATH_CHARS = 2048
 # Values that are already JSON and cannot hold a secret (floats need a finiteness check).
@@ -171,8 +172,14 @@ class EventFormatter(logging.Formatter):
         if key in NOT_EXTRA:
             plan = ("", False)
         else:
-            plan = (f"extra_{key}" if key in BASE_FIELDS else key), self.redactor.is_sensitive_key(key)
-        if len(self.extra_plans) < MAX_CACHED_KEYS:
+            # A key is text too ("Bearer ..." as a key): redacted like text and bounded; a key
+            # that held a secret hides its value as well.
+            shown = self.redactor.text(key, MAX_KEY_CHARS)
+            sensitive = shown != key or self.redactor.is_sensitive_key(key)
+            plan = (f"extra_{shown}" if shown in BASE_FIELDS else shown), sensitive
+        if len(key) <= MAX_KEY_CHARS:  # bounded, and cleared when full rather than frozen
+            if len(self.extra_plans) >= MAX_CACHED_KEYS:
+                self.extra_plans.clear()
             self.extra_plans[raw_key] = plan
         return plan
 
@@ -241,6 +248,9 @@ _BARE = re.compile(r"[A-Za-z0-9_.:/@+\-\[\]%,*]+")
 # Bare values read back as numbers, booleans or null; a string that looks like one is quoted,
 # so a request ID such as 12345 or 4e71 (a generated one, now and then) stays a string.
 TEXT_LITERAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?|null|true|false")
+# Strings that other logfmt readers take for non-finite floats (the JSON format writes them
+# as strings too): quoted, so they stay strings.
+NON_FINITE = re.compile(r"[-+]?(nan|inf|infinity)", re.IGNORECASE)
 _ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 for _code in [*range(0x20), *_UNSAFE_CODES]:
     _ESCAPES.setdefault(_code, f"\\u{_code:04x}")
@@ -248,7 +258,7 @@ for _code in [*range(0x20), *_UNSAFE_CODES]:
 
 def text_value(value: object) -> str:
     if isinstance(value, str):
-        bare = _BARE.fullmatch(value) and not TEXT_LITERAL.fullmatch(value)
+        bare = _BARE.fullmatch(value) and not TEXT_LITERAL.fullmatch(value) and not NON_FINITE.fullmatch(value)
         return value if bare else f'"{value.translate(_ESCAPES)}"'
     if value is None or isinstance(value, (bool, int, float)):
         return json.dumps(value)
