@@ -28,7 +28,9 @@ ALWAYS = [
     "src/{pkg}/routes.py",
     "src/{pkg}/errors.py",
     "src/{pkg}/observability/formatting.py",
-    "src/{pkg}/observability/redaction.py",
+    "src/{pkg}/observability/redaction/__init__.py",
+    "src/{pkg}/observability/redaction/text.py",
+    "tests/test_redaction_fuzz.py",
     "src/{pkg}/observability/context.py",
     "tests/conftest.py",
 ]
