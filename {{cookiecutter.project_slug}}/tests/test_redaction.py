@@ -503,3 +503,29 @@ def test_non_finite_numbers_are_strings_in_both_formats(app, logs) -> None:
     assert (event["a"], event["b"], event["c"], event["d"]) == ("nan", "inf", "-Infinity", {"e": "-inf"})
     for bare in (" a=nan", " b=inf", " c=-Infinity"):
         assert bare not in logs.raw[-1]
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_gunicorns_invalid_request_line_keeps_query_secrets_out(log_format: str) -> None:
+    """gunicorn logs a malformed request line raw; its query credentials are redacted."""
+    import socket
+    import urllib.parse
+
+    from gunicorn_helpers import gunicorn
+
+    from {{ cookiecutter.package_name }}.observability.testing import parse_line
+
+    with gunicorn(LOG_FORMAT=log_format, WEB_CONCURRENCY="1") as server:
+        host, port = urllib.parse.urlsplit(server.url).hostname, urllib.parse.urlsplit(server.url).port
+        for line in (
+            f"GET /cb?code={SECRET}&key[]={SECRET}",  # no version: logged as an invalid request line
+            f"GET  /cb?state=1&sig={SECRET} HTTP/1.1",
+            f"GET /x?auth={SECRET}\x01 HTTP/1.1",
+            f"GET /x?password={SECRET}",
+        ):
+            with socket.create_connection((host, port), timeout=5) as sock:
+                sock.sendall(line.encode("latin-1") + b"\r\nHost: x\r\n\r\n")
+                sock.recv(4096)
+    invalid = [parse_line(line) for line in server.lines if "Invalid HTTP request line" in line]
+    assert len(invalid) == 4, server.lines  # gunicorn logged each raw line
+    assert all(SECRET not in line for line in server.lines + server.stderr.split("\n"))
