@@ -11,7 +11,9 @@ import gzip
 import io
 import json
 import logging
+import sys
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
+from {{ cookiecutter.package_name }} import logs_cli
 from {{ cookiecutter.package_name }}.logs_cli import (
     Failure,
     ReadStats,
@@ -318,3 +321,112 @@ def test_failing_requests_stay_bounded_and_stream() -> None:
         ("c", "queue_failed", None),
     ]
     assert json.dumps([f.request_id for f in failing_requests(records)]) == '["a", "b", "c"]'
+
+
+# --- Hostile input: no line may stop the reading with a traceback -----------------------
+
+GOOD = (
+    '{"ts":"2026-01-01T00:00:00Z","request_id":"r1","level":"ERROR","logger":"http","msg":"request_completed",'
+    '"method":"GET","path":"/x","status":503,"duration_ms":12.5}'
+)
+
+
+def with_field(line: str, key: str, raw: str) -> str:
+    """``line`` with ``key`` set to the raw JSON text ``raw`` (added last, so it wins)."""
+    return line[:-1] + f',"{key}":{raw}}}'
+
+
+@pytest.mark.parametrize("ts", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_trace_keeps_a_record_whose_ts_cannot_be_placed_in_time(app: Flask, ts: str) -> None:
+    """A ts that parses but leaves datetime's range when shifted to UTC used to raise
+    OverflowError; it now reads like an unreadable ts: kept, at ``?``, after the others."""
+    good = GOOD.replace('"level":"ERROR"', '"level":"INFO"')
+    hostile = with_field(good.replace("request_completed", "odd_clock"), "ts", json.dumps(ts))
+    result = run(app, "trace", "r1", stdin=f"{hostile}\n{good}\n")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert ", 2 records from " in lines[0]
+    assert lines[1].split()[:2] == ["+0ms", "INFO"]
+    assert lines[1].endswith("request_completed  status=503 duration_ms=12.5")
+    assert lines[2].split()[:2] == ["?", "INFO"]
+    assert "odd_clock" in lines[2]
+    assert "skipped" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["trace", "r1"], ["slow"], ["errors"]])
+@pytest.mark.parametrize("key", ["duration_ms", "status"])
+@pytest.mark.parametrize("digits", ["9" * 310, "-" + "9" * 400])
+def test_numbers_past_float_range_are_skipped_and_counted(app: Flask, args: list[str], key: str, digits: str) -> None:
+    """JSON integers have no size limit and float() overflows past ~309 digits, which crashed
+    slow and trace (duration_ms) and errors (status). Such a line is skipped and counted."""
+    hostile = with_field(GOOD.replace('"ts":"2026-01-01T00:00:00Z"', '"ts":"2026-01-01T00:00:01Z"'), key, digits)
+    result = run(app, *args, stdin=f"{GOOD}\n{hostile}\n")
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 line that was not a JSON log record" in result.stderr
+    expected = {"trace": ", 1 record from ", "slow": "12.50     503  GET", "errors": "503 r1 GET /x"}[args[0]]
+    assert expected in result.stdout
+    # Only the fields the commands compute with are checked: a huge number elsewhere is shown.
+    assert parse_record(with_field(GOOD, "note", digits)) is not None
+
+
+@pytest.mark.parametrize("args", [["trace", "r1"], ["slow"], ["errors"]])
+def test_deeply_nested_lines_are_skipped_and_counted(app: Flask, args: list[str]) -> None:
+    """A value nested near the recursion limit parses, then overflows the stack when printed
+    (trace raised RecursionError from json.dumps). Every depth up to past the limit is tried,
+    so the crash window is hit whatever the stack depth of the caller; all are skipped."""
+    depths = range(100, sys.getrecursionlimit() + 100)
+    deep = [with_field(GOOD, "note", "[" * depth + "]" * depth) for depth in depths]
+    result = run(app, *args, stdin="\n".join([GOOD, *deep]) + "\n")
+    assert result.exit_code == 0, result.output
+    assert f"skipped {len(deep)} lines that were not JSON log records" in result.stderr
+    assert "r1" in result.stdout
+    # The limit is on real nesting (the record is level 1), not on brackets inside strings.
+    assert parse_record(with_field(GOOD, "note", "[" * 99 + "]" * 99)) is not None
+    assert parse_record(with_field(GOOD, "note", json.dumps("[{" * 500))) is not None
+
+
+def test_errors_evicts_the_oldest_pending_failure_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``max_pending``, failures go out oldest first, none lost or repeated, also when
+    requests in the middle complete. Eviction is OrderedDict.popitem(last=False), O(1) by
+    construction: on a plain dict, next(iter()) steps over every slot deleted at its front,
+    which made errors quadratic past MAX_PENDING_FAILURES (not timed here: asserted by type)."""
+    evictions: list[bool] = []
+
+    class RecordingOrderedDict(OrderedDict):
+        def popitem(self, last: bool = True) -> tuple[object, object]:
+            evictions.append(last)
+            return super().popitem(last)
+
+    monkeypatch.setattr(logs_cli, "OrderedDict", RecordingOrderedDict)
+    records: list[dict[str, object]] = []
+    completed: set[str] = set()
+    for i in range(2000):
+        records.append({"request_id": f"r{i}", "msg": "failed", "level": "ERROR"})
+        if i % 3 == 2:  # the one before is still pending (max_pending=5): complete it from the middle
+            records.append({"request_id": f"r{i - 1}", "msg": "request_completed", "level": "INFO", "status": 502})
+            completed.add(f"r{i - 1}")
+
+    failures = list(failing_requests(records, max_pending=5))
+    ids = [f.request_id for f in failures]
+    assert sorted(ids) == sorted(f"r{i}" for i in range(2000))
+    assert all(f.status == 502 for f in failures if f.request_id in completed)
+    unfinished = [f.request_id for f in failures if f.status is None]
+    assert unfinished == [f"r{i}" for i in range(2000) if f"r{i}" not in completed]
+    assert len(evictions) >= len(unfinished) - 5
+    assert not any(evictions)  # every eviction took the front: popitem(last=False)
+
+
+def test_trace_takes_a_request_id_that_starts_with_a_dash(app: Flask, tmp_path: Path) -> None:
+    """Request IDs come from the client's X-Request-ID, so "-abc" is a valid one; click read it
+    as an unknown option and the runbook's ``flask logs trace "$RID"`` failed."""
+    for request_id in ["-abc", "--abc", "-x=1", "-"]:
+        line = GOOD.replace('"r1"', json.dumps(request_id))
+        log = tmp_path / "app.log"
+        log.write_text(line + "\n", "utf-8")
+        for args in [[request_id], [request_id, str(log)]]:
+            result = run(app, "trace", *args, stdin=line + "\n")
+            assert result.exit_code == 0, result.output
+            assert result.stdout.startswith(f"request {request_id}: GET /x, status 503")
+    helped = run(app, "trace", "--help")
+    assert helped.exit_code == 0
+    assert "REQUEST_ID [FILE]..." in helped.stdout

@@ -17,6 +17,19 @@ skipped and counted on stderr. Logged values are attacker-influenced (paths, hea
 messages), so every value is escaped before it is printed: no log line can drive the
 terminal of the person reading it.
 
+Hostile lines must not stop the reading with a traceback either. A line whose JSON nests
+deeper than ``MAX_NESTING`` (the service writes a few levels; ~1000 would overflow the
+stack when a value is printed) or whose ``duration_ms`` or ``status`` is an integer no float
+can hold (JSON allows 310+ digits) is skipped and counted like a torn line. A ``ts`` that
+parses but cannot be placed in time (``0001-01-01T00:00:00+05:00`` is before year 1 in UTC)
+is treated like an unreadable ``ts``: the record is kept, shown at ``?`` after the others.
+These checks stay cheap: only the two numeric fields are looked at, and only a line with
+more than ``MAX_NESTING`` brackets has its depth measured.
+
+A request ID may start with ``-`` (it comes from the client's ``X-Request-ID``), so ``trace``
+takes an unknown option as its REQUEST_ID: ``flask logs trace "$RID"`` works for any ID but
+``--help`` and ``--``.
+
 Reading, computing and rendering are separate small functions, so each is testable alone.
 """
 
@@ -29,6 +42,7 @@ import json
 import math
 import re
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +60,11 @@ STDIN = "-"
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_TRACE_RECORDS = 50_000
 MAX_PENDING_FAILURES = 100_000
+# The service's records nest a few levels (redaction stops at 6); near 1000, printing a
+# value overflows the stack. Deeper records are skipped as unreadable.
+MAX_NESTING = 100
+# The numbers the commands compute with; a huge JSON integer here cannot become a float.
+NUMERIC_FIELDS = ("duration_ms", "status")
 MAX_VALUE_CHARS = 160
 MAX_NAME_WIDTH = 50
 PROBLEM_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
@@ -70,7 +89,8 @@ class ReadStats:
 
 
 def parse_record(line: str) -> Record | None:
-    """The JSON object on this line, or None for anything else (torn, text, blank, array)."""
+    """The JSON object on this line, or None for anything else (torn, text, blank, array)
+    and for an object the commands could not handle (see ``is_usable``)."""
     text = line.strip()
     if not text.startswith("{"):
         return None
@@ -78,7 +98,45 @@ def parse_record(line: str) -> Record | None:
         value = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) else None
+    return value if isinstance(value, dict) and is_usable(value, text) else None
+
+
+def is_usable(record: Record, line: str) -> bool:
+    """False for a record that parses but would crash a command: a numeric field past float
+    range, or nesting past ``MAX_NESTING``. Cheap on ordinary lines: a line with fewer
+    brackets than the limit cannot nest that deep, so only bracket-heavy lines are walked."""
+    for key in NUMERIC_FIELDS:
+        if overflows_float(record.get(key)):
+            return False
+    if line.count("{") + line.count("[") <= MAX_NESTING:
+        return True
+    return not nests_deeper(record, MAX_NESTING)
+
+
+def overflows_float(value: object) -> bool:
+    """An integer too large for a float (JSON has no limit), which ``float()`` refuses."""
+    if type(value) is not int:  # exact type: JSON makes no subclasses, and bools are not counts
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return True
+    return False
+
+
+def nests_deeper(value: dict | list, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels (``value`` itself is 1).
+
+    Iterative, so measuring a deep value cannot overflow the stack the way printing it would.
+    """
+    stack: list[tuple[dict | list, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def iter_lines(stream: IO[bytes], max_bytes: int = MAX_LINE_BYTES) -> Iterator[str | None]:
@@ -126,10 +184,15 @@ def read_records(paths: Sequence[str], stats: ReadStats) -> Iterator[Record]:
 
 
 def number(value: object) -> float | None:
-    """A finite int or float as float; None for anything else (bools, strings, NaN)."""
+    """A finite int or float as float; None for anything else (bools, strings, NaN, and
+    integers too large for a float: JSON allows 310+ digits, and ``float()`` raises on them)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        converted = float(value)
+    except OverflowError:
+        return None
+    return converted if math.isfinite(converted) else None
 
 
 def text(record: Record, key: str, default: str = "-") -> str:
@@ -141,14 +204,16 @@ def text(record: Record, key: str, default: str = "-") -> str:
 
 
 def parse_ts(value: object) -> float | None:
-    """Seconds since the epoch for an RFC 3339 ``ts`` (naive means UTC); None if unreadable."""
+    """Seconds since the epoch for an RFC 3339 ``ts`` (naive means UTC); None if unreadable,
+    including a ``ts`` whose shift to UTC leaves datetime's range (years 1 to 9999)."""
     if not isinstance(value, str):
         return None
     try:
         stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        utc = stamp.utctimetuple()
+    except (ValueError, OverflowError):
         return None
-    return calendar.timegm(stamp.utctimetuple()) + stamp.microsecond / 1_000_000
+    return calendar.timegm(utc) + stamp.microsecond / 1_000_000
 
 
 def clean(value: str, limit: int | None = None) -> str:
@@ -444,8 +509,11 @@ def failing_requests(records: Iterable[Record], max_pending: int = MAX_PENDING_F
 
     A failure is yielded when its request_completed arrives (which carries the status), so
     output streams; failures whose request never completed in the files come at the end.
+    Pending failures are kept in arrival order in an OrderedDict, so pushing out the oldest
+    is O(1): on a plain dict, finding the front means stepping over every slot deleted there,
+    which made long runs with ``max_pending`` failures in flight quadratic.
     """
-    pending: dict[str, Failure] = {}
+    pending: OrderedDict[str, Failure] = OrderedDict()
     for record in records:
         request_id = record.get("request_id")
         if not isinstance(request_id, str) or request_id == "-":
@@ -461,7 +529,7 @@ def failing_requests(records: Iterable[Record], max_pending: int = MAX_PENDING_F
                 failure.status = status
                 yield failure
         if len(pending) > max_pending:  # bounded: the oldest goes out with its status unknown
-            yield pending.pop(next(iter(pending)))
+            yield pending.popitem(last=False)[1]
     yield from pending.values()
 
 
@@ -488,7 +556,9 @@ files_argument = click.argument(
 )
 
 
-@logs_group.command("trace", with_appcontext=False)
+# An ID such as "-abc" is not an option here: trace has none but --help, so an unknown
+# option is left in place as the REQUEST_ID (or a FILE) instead of failing the runbook.
+@logs_group.command("trace", with_appcontext=False, context_settings={"ignore_unknown_options": True})
 @click.argument("request_id")
 @files_argument
 def trace_command(request_id: str, files: tuple[str, ...]) -> None:
