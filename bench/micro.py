@@ -291,6 +291,28 @@ def redaction_bound(service: Service) -> dict[str, object]:
     return results
 
 
+# Texts built to make a redactor rescan (each 4 KB or 16 KB of the same fragment), beside a
+# benign message of the same size that names one secret. Linear work makes 16 KB cost about
+# 4x what 4 KB does; a quadratic matcher costs 16x (the first version: pwd= x 1024, 16 ms).
+HOSTILE_TEXTS = ("pwd=", "pwdx", "cookie: ", 'password: "', "password:\n", "token=a, ", "://a:", "eyJ", "[")
+BENIGN_TEXT = "GET /orders/123 user=ann status=200 took 12 ms; "
+
+
+def hostile_redaction(service: Service) -> dict[str, object]:
+    """Redactor.text on hostile texts of 4 KB and 16 KB (no truncation), and on a benign one."""
+    redactor = service.redaction.Redactor()
+    cases = {repr(f if f != "[" else "password=[[["): (f if f != "[" else "password=[[[", "") for f in HOSTILE_TEXTS}
+    cases["benign, one secret"] = (BENIGN_TEXT, " password=x")
+    results: dict[str, object] = {}
+    for label, (fragment, tail) in cases.items():
+        results[label] = {}
+        for size, chars in (("4KB", 4096), ("16KB", 16384)):
+            text = (fragment * (chars // len(fragment) + 1))[: chars - len(tail)] + tail
+            timing = bounded_us(lambda t=text, n=chars: redactor.text(t, n))
+            results[label][size] = timing["median_us"]
+    return results
+
+
 def logged_line(service: Service, extra: dict[str, object]) -> str:
     """The line the configured pipeline writes for one record with ``extra``."""
     buffer = io.StringIO()
@@ -368,6 +390,7 @@ def main() -> None:
     result = {
         "per_record": per_record(service, args.repeats, args.number),
         "redaction": redaction_bound(service),
+        "hostile_redaction": hostile_redaction(service),
         "end_to_end": end_to_end(service),
         "request_lines": request_lines(service),
     }

@@ -55,6 +55,7 @@ MICRO_TIMEOUT = 300.0
 TARGET_THROUGHPUT_RATIO = 0.90
 TARGET_RECORD_SPEEDUP = 1.5
 TARGET_LINE_BYTES = 300
+TARGET_HOSTILE_GROWTH = 6.0  # hostile text, 16 KB / 4 KB: linear work is ~4x, quadratic 16x
 TARGET_FLATNESS = 2.0  # 1 MB may cost at most this many times the smaller payload (linear: 10x-1000x)
 
 # Environment variables that would change what either server does; the benchmark sets its own.
@@ -426,6 +427,9 @@ def checks(results: dict) -> list[Check]:
     value_ratio = red["1MB"]["value"]["median_us"] / red["100KB"]["value"]["median_us"]
     text_ratio = red["1MB"]["text"]["median_us"] / red["100KB"]["text"]["median_us"]
     e2e_ratio = e2e["dict_1MB"]["median_us"] / e2e["dict_100KB"]["median_us"]
+    hostile = {k: v for k, v in results["micro"]["hostile_redaction"].items() if not k.startswith("benign")}
+    worst = max(hostile, key=lambda k: hostile[k]["16KB"] / hostile[k]["4KB"])
+    growth = hostile[worst]["16KB"] / hostile[worst]["4KB"]
     medians = tp["median_rps"]
     return [
         Check(
@@ -457,6 +461,12 @@ def checks(results: dict) -> list[Check]:
             f"<= {TARGET_FLATNESS:.1f}x",
             f"{text_ratio:.2f}x ({red['1MB']['text']['median_us']:.1f} us)",
             text_ratio <= TARGET_FLATNESS,
+        ),
+        Check(
+            "Redactor.text on hostile text, 16 KB / 4 KB (worst input)",
+            f"<= {TARGET_HOSTILE_GROWTH:.1f}x",
+            f"{growth:.2f}x ({worst}: {hostile[worst]['16KB']:.0f} us)",
+            growth <= TARGET_HOSTILE_GROWTH,
         ),
         Check(
             "logging a record with a 1 MB extra, vs 100 KB",
@@ -520,6 +530,11 @@ def size_rows(results: dict) -> list[list[str]]:
         rows.append([f"Redactor.value us, {label} nested payload", f"{red[label]['value']['median_us']:.1f}", ""])
     for label in ("1KB", "100KB", "1MB"):
         rows.append([f"Redactor.text us, {label} string", f"{red[label]['text']['median_us']:.1f}", ""])
+    hostile = results["micro"]["hostile_redaction"]
+    benign = hostile["benign, one secret"]["4KB"]
+    for label, item in hostile.items():
+        note = f"{item['4KB'] / benign:.1f}x benign at 4 KB; 16 KB: {item['16KB']:.0f} us"
+        rows.append([f"Redactor.text us, 4 KB of {label}", f"{item['4KB']:.0f}", note])
     for label, item in e2e.items():
         kind, size = label.split("_")
         rows.append([f"log record us, {size} {kind} extra", f"{item['median_us']:.1f}", f"{item['line_bytes']} B line"])
