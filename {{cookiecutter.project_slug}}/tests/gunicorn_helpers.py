@@ -1,4 +1,8 @@
-"""Run the real service under gunicorn on a loopback port, from its own gunicorn.conf.py."""
+"""Run the real service under gunicorn on a loopback port, from its own gunicorn.conf.py.
+
+``start_up`` runs any of the three entry points (gunicorn, ``flask run``, wsgi import) with a
+setting it must refuse, and returns what it printed.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+# The three ways the service starts; each must refuse a bad setting with one CRITICAL line.
+# (flask run's port is never reached: a bad setting stops it first.)
+ENTRY_POINTS = {
+    "gunicorn": [sys.executable, "-m", "gunicorn", f"{PACKAGE}.wsgi:app"],
+    "flask-run": [sys.executable, "-m", "flask", "--app", PACKAGE, "run", "--port", "1"],
+    "wsgi": [sys.executable, "-c", f"import {PACKAGE}.wsgi"],
+}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 
@@ -34,26 +47,36 @@ class Server:
 
 
 def gunicorn_command() -> list[str]:
-    return [sys.executable, "-m", "gunicorn", f"{PACKAGE}.wsgi:app"]
+    return list(ENTRY_POINTS["gunicorn"])
 
 
 def service_env(**env: str) -> dict[str, str]:
     return {**os.environ, "ENV_FILE": "", "HOST": "127.0.0.1", "LOG_FILE": "", **env}
 
 
+def start_up(entry: str, cwd: Path = PROJECT_ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    """Start the service through one entry point with ``env`` and wait for it to exit.
+
+    Only for settings it must refuse: a good configuration would serve until the timeout.
+    """
+    return subprocess.run(
+        ENTRY_POINTS[entry], cwd=cwd, env=service_env(**env), capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 @contextmanager
-def gunicorn(**env: str) -> Iterator[Server]:
+def gunicorn(host: str = "127.0.0.1", **env: str) -> Iterator[Server]:
     """Start gunicorn, wait until it answers, yield; then SIGTERM it and collect its output."""
-    port = free_port()
+    port = free_port(host)
     process = subprocess.Popen(
         gunicorn_command(),
         cwd=PROJECT_ROOT,
-        env=service_env(PORT=str(port), **env),
+        env=service_env(HOST=host, PORT=str(port), **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    server = Server(url=f"http://127.0.0.1:{port}", process=process)
+    server = Server(url=f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}", process=process)
     try:
         wait_until_serving(server.url, process)
         yield server

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import DEFAULT_LOG_FORMAT, ConfigError, exit_on_config_error, load_settings
+from {{ cookiecutter.package_name }}.config import (
+    DEFAULT_LOG_FORMAT,
+    ConfigError,
+    exit_on_config_error,
+    load_settings,
+    parse_host,
+    parse_int,
+    parse_number,
+)
 
-BASE = {"ENV_FILE": ""}
+from gunicorn_helpers import ENTRY_POINTS, PACKAGE, service_env, start_up
+
+# LOG_FILE="" keeps a file-logging build from creating its default log file in the project.
+BASE = {"ENV_FILE": "", "LOG_FILE": ""}
+# .env files a service must refuse in one line: (content, what the message says is wrong).
+NON_UTF8_ENV_FILES = {
+    "utf-16": ("LOG_LEVEL=WARNING\n".encode("utf-16"), "UTF-16 byte-order mark"),  # Windows "Unicode"
+    "utf-16-no-bom": ("LOG_LEVEL=WARNING\n".encode("utf-16-le"), "NUL bytes"),
+    "latin-1": ("LOG_LEVEL=WARNING\nOWNER=caf\u00e9\n".encode("latin-1"), "byte 0xe9 at offset 27"),
+}
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,7 +55,7 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path, monkeypatch: pytest.
     env_file.write_text("LOG_LEVEL=WARNING\nSLOW_REQUEST_MS=250\n")
     monkeypatch.delenv("LOG_LEVEL", raising=False)
     monkeypatch.setenv("SLOW_REQUEST_MS", "900")
-    settings = load_settings({"ENV_FILE": str(env_file)})
+    settings = load_settings({"ENV_FILE": str(env_file), "LOG_FILE": ""})
     assert settings.log_level == "WARNING"
     assert settings.slow_request_ms == 900
 
@@ -110,3 +129,131 @@ def test_start_up_with_bad_value_fails_with_one_line(command: list[str]) -> None
     assert result.stderr.strip().splitlines() == [
         "CRITICAL config: LOG_LEVEL='LOUD' is not valid; accepted: DEBUG, INFO, WARNING, ERROR, CRITICAL"
     ]
+
+
+@pytest.mark.parametrize("kind", NON_UTF8_ENV_FILES)
+def test_env_file_that_is_not_utf8_is_refused_naming_env_file(kind: str, tmp_path: Path) -> None:
+    content, problem = NON_UTF8_ENV_FILES[kind]
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(content)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "ENV_FILE": str(env_file)})
+    message = str(caught.value)
+    assert message.startswith(f"ENV_FILE={str(env_file)!r} is not valid (")
+    assert problem in message
+
+
+def test_env_file_with_a_utf8_byte_order_mark_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(codecs.BOM_UTF8 + b"LOG_LEVEL=WARNING\n")
+    assert load_settings({**BASE, "ENV_FILE": str(env_file)}).log_level == "WARNING"
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize("kind", ["utf-16", "latin-1"])
+def test_non_utf8_env_file_stops_start_up_with_one_line(kind: str, entry: str, tmp_path: Path) -> None:
+    env_file = tmp_path / "service.env"
+    env_file.write_bytes(NON_UTF8_ENV_FILES[kind][0])
+    result = start_up(entry, ENV_FILE=str(env_file))
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"CRITICAL config: ENV_FILE={str(env_file)!r} is not valid (")
+
+
+def test_flask_cli_reads_a_default_env_file_itself_unless_skipped(tmp_path: Path) -> None:
+    """``flask`` loads ./.env (python-dotenv) before the service starts, and fails on its own.
+
+    This pins Flask's behaviour that the README documents: with FLASK_SKIP_DOTENV=1 the .env
+    is left to the service, which reports it in one line.
+    """
+    (tmp_path / ".env").write_bytes(NON_UTF8_ENV_FILES["utf-16"][0])
+    env = {key: value for key, value in service_env().items() if key != "ENV_FILE"}
+
+    def flask_run(**extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "flask", "--app", PACKAGE, "run", "--port", "1"]
+        return subprocess.run(
+            command, cwd=tmp_path, env={**env, **extra}, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    flask_itself = flask_run()
+    assert flask_itself.returncode != 0
+    assert "UnicodeDecodeError" in flask_itself.stderr
+    service = flask_run(FLASK_SKIP_DOTENV="1")
+    assert service.returncode == 4
+    assert service.stderr.strip().splitlines() == [
+        "CRITICAL config: ENV_FILE='.env' is not valid (it starts with a UTF-16 byte-order mark; save it as UTF-8); "
+        "accepted: a UTF-8 dotenv file, or empty to read none"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"), [("missing", "no such file"), ("directory", "a directory"), ("device", "not a regular file")]
+)
+def test_named_env_file_that_is_missing_or_not_a_file_is_refused(kind: str, problem: str, tmp_path: Path) -> None:
+    path = {"missing": str(tmp_path / "typo.env"), "directory": str(tmp_path), "device": os.devnull}[kind]
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "ENV_FILE": path})
+    assert str(caught.value).startswith(f"ENV_FILE={path!r} is not valid ({problem})")
+
+
+def test_default_env_file_may_be_missing_but_not_a_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENV_FILE", raising=False)
+    load_settings({"LOG_FILE": ""})  # no .env here: nothing to read, no error
+    (tmp_path / ".env").mkdir()
+    with pytest.raises(ConfigError, match=r"^ENV_FILE='\.env' is not valid \(a directory\)"):
+        load_settings({"LOG_FILE": ""})
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "Infinity", "1e999", "nan"])
+def test_numbers_must_be_finite(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"^SLOW_REQUEST_MS=.* accepted: a number >= 0$"):
+        load_settings({**BASE, "SLOW_REQUEST_MS": value})
+
+
+@pytest.mark.parametrize("value", ["\u0661\u0662", "\uff18\uff10", "1_000", "0x10", "1 000", "\u00bd", ""])
+def test_only_ascii_decimal_notation_is_a_number(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"^SLOW_REQUEST_MS="):
+        load_settings({**BASE, "SLOW_REQUEST_MS": value})
+    with pytest.raises(ConfigError, match=r"^PORT="):
+        parse_int("PORT", value, 1, 65535)
+
+
+def test_plain_numbers_are_still_accepted() -> None:
+    assert [parse_number("N", v, 0) for v in (" 250 ", "0.5", ".5", "5.", "1e3", "+2")] == [250, 0.5, 0.5, 5, 1000, 2]
+    assert [parse_int("N", v, 0) for v in (" 42 ", "+3", "007")] == [42, 3, 7]
+
+
+@pytest.mark.parametrize("value", ["65536", "99999", "0", "-1"])
+def test_whole_numbers_are_bounded_when_asked(value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^PORT='{value}' is not valid; accepted: a whole number from 1 to 65535$"):
+        parse_int("PORT", value, 1, 65535)
+    assert parse_int("PORT", "65535", 1, 65535) == 65535
+
+
+@pytest.mark.parametrize(
+    ("value", "host"),
+    [
+        ("0.0.0.0", "0.0.0.0"),
+        (" 127.0.0.1 ", "127.0.0.1"),
+        ("::1", "::1"),
+        ("[::1]", "::1"),
+        ("::", "::"),
+        ("0:0:0:0:0:0:0:1", "::1"),
+        ("localhost", "localhost"),
+        ("api-1.internal.example.", "api-1.internal.example."),
+    ],
+)
+def test_host_is_an_ip_address_or_host_name(value: str, host: str) -> None:
+    assert parse_host("HOST", value) == host
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "0.0.0.0:8000", "[::1]:8000", "999.1.1.1", "127.000.000.001", "exa mple", "-bad.example", "a..b", "x" * 64],
+)
+def test_host_that_is_neither_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"^HOST=.* accepted: an IPv4 or IPv6 address, or a host name"):
+        parse_host("HOST", value)

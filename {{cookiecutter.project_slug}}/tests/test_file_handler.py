@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import shutil
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from {{ cookiecutter.package_name }}.observability.file_handler import LockedRot
 from {{ cookiecutter.package_name }}.observability.formatting import JsonFormatter
 from {{ cookiecutter.package_name }}.observability.testing import parse_line
 
-from gunicorn_helpers import get, gunicorn
+from gunicorn_helpers import ENTRY_POINTS, get, gunicorn, start_up
 
 
 def read_all(path: Path) -> list[str]:
@@ -159,3 +161,81 @@ def test_log_file_in_a_file_is_refused(tmp_path: Path) -> None:
 def test_turning_off_both_sinks_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"^LOG_TO_STDOUT="):
         load_settings({"ENV_FILE": "", "LOG_FILE": "", "LOG_TO_STDOUT": "false"})
+
+
+@pytest.mark.parametrize("value", ["1001", "1000000"])
+def test_backup_count_is_bounded(value: str, tmp_path: Path) -> None:
+    log_file = str(tmp_path / "service.log")
+    with pytest.raises(ConfigError, match=r"^LOG_FILE_BACKUP_COUNT=.* accepted: a whole number from 1 to 1000$"):
+        load_settings({"ENV_FILE": "", "LOG_FILE": log_file, "LOG_FILE_BACKUP_COUNT": value})
+    settings = load_settings({"ENV_FILE": "", "LOG_FILE": log_file, "LOG_FILE_BACKUP_COUNT": "1000"})
+    assert settings.file.backup_count == 1000
+
+
+def test_rotation_touches_only_the_backups_that_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rotating costs a few file-system calls however large the backup count, not one per index."""
+    path = tmp_path / "big.log"
+    handler = LockedRotatingFileHandler(str(path), max_bytes=100, backup_count=1000)
+    handler.setFormatter(JsonFormatter())
+
+    def log(i: int) -> None:
+        handler.handle(logging.makeLogRecord({"msg": f"line {i} " + "x" * 60, "levelno": 20, "levelname": "INFO"}))
+
+    for i in range(3):  # each line rotates the one before it: .1 and .2 exist
+        log(i)
+    calls: Counter[str] = Counter()
+
+    def counted(name: str) -> object:
+        real = getattr(os, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    for name in ("stat", "lstat", "replace", "rename"):  # os.path.exists calls os.stat
+        monkeypatch.setattr(os, name, counted(name))
+    log(3)
+    monkeypatch.undo()
+    handler.close()
+    assert calls["replace"] == 3  # .2 -> .3, .1 -> .2, the file -> .1
+    assert sum(calls.values()) < 10, calls
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["big.log", "big.log.1", "big.log.2", "big.log.3", "big.log.lock"]
+    assert "line 0" in (tmp_path / "big.log.3").read_text()
+
+
+def fifo(tmp: Path) -> str:
+    os.mkfifo(tmp / "pipe.log")
+    return str(tmp / "pipe.log")
+
+
+# LOG_FILE values that pass a look at the path but fail at the first write.
+UNUSABLE_LOG_FILES = {
+    "directory": str,
+    "under-proc": lambda tmp: "/proc/no-such-dir/service.log",
+    "in-proc": lambda tmp: "/proc/service.log",
+    "name-too-long": lambda tmp: str(tmp / ("a" * 300 + ".log")),
+    "lock-name-too-long": lambda tmp: str(tmp / ("a" * 250 + ".log")),  # fits; its .lock does not
+    "fifo": fifo,
+}
+
+
+@pytest.mark.parametrize("kind", UNUSABLE_LOG_FILES)
+def test_unusable_log_file_is_refused(kind: str, tmp_path: Path) -> None:
+    path = UNUSABLE_LOG_FILES[kind](tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"ENV_FILE": "", "LOG_FILE": path})
+    assert str(caught.value).startswith(f"LOG_FILE={path!r} is not valid (")
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize("kind", ["directory", "under-proc", "name-too-long"])
+def test_unusable_log_file_stops_start_up_with_one_line(kind: str, entry: str, tmp_path: Path) -> None:
+    path = UNUSABLE_LOG_FILES[kind](tmp_path)
+    result = start_up(entry, LOG_FILE=path)
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"CRITICAL config: LOG_FILE={path!r} is not valid (")

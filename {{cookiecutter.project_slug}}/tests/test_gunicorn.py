@@ -13,7 +13,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.observability.testing import parse_line
 
-from gunicorn_helpers import PROJECT_ROOT, get, gunicorn, gunicorn_command, service_env
+from gunicorn_helpers import PROJECT_ROOT, get, gunicorn, gunicorn_command, service_env, start_up
 
 
 def test_gunicorn_serves_and_logs_every_line_in_the_chosen_format(log_format: str) -> None:
@@ -116,8 +116,62 @@ def test_bad_server_setting_stops_gunicorn_with_one_line() -> None:
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "CRITICAL config: GUNICORN_TIMEOUT='many' is not valid; accepted: a whole number >= 1"
+        "CRITICAL config: GUNICORN_TIMEOUT='many' is not valid; accepted: a whole number from 1 to 86400"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "accepted"),
+    [
+        ("PORT", "99999", "a whole number from 1 to 65535"),
+        ("PORT", "\uff18\uff10\uff10\uff10", "a whole number from 1 to 65535"),  # full-width 8000
+        ("GUNICORN_TIMEOUT", str(10**20), "a whole number from 1 to 86400"),
+        ("GUNICORN_GRACEFUL_TIMEOUT", str(10**20), "a whole number from 1 to 86400"),
+        ("GUNICORN_KEEPALIVE", str(10**20), "a whole number from 0 to 86400"),
+        ("GUNICORN_THREADS", str(10**20), "a whole number from 1 to 256"),
+        ("WEB_CONCURRENCY", "1001", "a whole number from 1 to 1000"),
+        ("WEB_CONCURRENCY", "0", "a whole number from 1 to 1000"),
+        ("WEB_CONCURRENCY", "\u0663", "a whole number from 1 to 1000"),  # int() reads Arabic-Indic 3 as 3
+        ("WEB_CONCURRENCY", "1_0", "a whole number from 1 to 1000"),  # and this as 10
+        ("HOST", "0.0.0.0:8000", "an IPv4 or IPv6 address, or a host name of letters, digits, '-' and '.'"),
+        ("HOST", "", "an IPv4 or IPv6 address, or a host name of letters, digits, '-' and '.'"),
+    ],
+)
+def test_server_setting_out_of_range_stops_gunicorn_with_one_line(name: str, value: str, accepted: str) -> None:
+    """Values int() takes but gunicorn or the platform cannot run with are refused up front."""
+    result = start_up("gunicorn", **{name: value})
+    assert result.returncode == 4
+    expected = f"CRITICAL config: {name}={value!r} is not valid; accepted: {accepted}"
+    assert result.stderr.strip().splitlines() == [expected]
+    assert "Booting worker" not in result.stdout
+
+
+def test_ipv6_host_is_bound_in_brackets() -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with gunicorn(host="::1", WEB_CONCURRENCY="1") as server:
+        assert get(f"{server.url}/health")[0] == 200
+    assert any("Listening at: http://[::1]:" in line for line in server.lines)
+    assert server.stderr == ""
+
+
+@pytest.mark.parametrize("value", ["abc", "many", "-2"])
+def test_web_concurrency_that_gunicorn_refuses_is_reported_by_gunicorn_itself(value: str) -> None:
+    """Gunicorn reads WEB_CONCURRENCY from the process environment when it is imported, before
+    gunicorn.conf.py: int() for its default, then its own check that it is not negative.
+
+    Nothing in the service runs before that, so this pins what gunicorn does instead (the README
+    says so): it exits non-zero with its own error naming the variable or the value, and starts
+    no worker. If this starts failing, gunicorn no longer does that: drop the README sentence.
+    """
+    result = start_up("gunicorn", WEB_CONCURRENCY=value)
+    assert result.returncode != 0
+    assert "WEB_CONCURRENCY" in result.stderr or value in result.stderr
+    assert "Booting worker" not in result.stdout + result.stderr
+    assert "CRITICAL config" not in result.stderr
 
 
 def test_gunicorn_log_level_follows_log_levels() -> None:
@@ -126,7 +180,9 @@ def test_gunicorn_log_level_follows_log_levels() -> None:
     assert not any("Booting worker" in line for line in server.lines)
 
 
-def test_hup_with_a_broken_env_file_stops_cleanly_without_orphans(tmp_path) -> None:
+def hup_with_env_file(tmp_path: Path, broken: bytes) -> str:
+    """Serve with a good .env, rewrite it to ``broken``, HUP; check gunicorn stops, orphaning
+    no worker; return its stderr."""
     env_file = tmp_path / ".env"
     env_file.write_text("LOG_LEVEL=INFO\n")
     with gunicorn(WEB_CONCURRENCY="2", ENV_FILE=str(env_file)) as server:
@@ -134,7 +190,7 @@ def test_hup_with_a_broken_env_file_stops_cleanly_without_orphans(tmp_path) -> N
         while len(workers := children(server.process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(workers) == 2
-        env_file.write_text("LOG_LEVEL=LOUD\n")
+        env_file.write_bytes(broken)
         server.process.send_signal(signal.SIGHUP)
         server.process.wait(timeout=10)  # new workers refuse to boot, so gunicorn halts
         deadline = time.monotonic() + 5
@@ -142,7 +198,22 @@ def test_hup_with_a_broken_env_file_stops_cleanly_without_orphans(tmp_path) -> N
             time.sleep(0.2)
         assert [pid for pid in workers if running(pid)] == []  # none orphaned, still serving
     assert server.process.returncode != 0
-    assert "CRITICAL config: LOG_LEVEL='LOUD' is not valid" in server.stderr
+    return server.stderr
+
+
+def test_hup_with_a_broken_env_file_stops_cleanly_without_orphans(tmp_path: Path) -> None:
+    stderr = hup_with_env_file(tmp_path, b"LOG_LEVEL=LOUD\n")
+    assert "CRITICAL config: LOG_LEVEL='LOUD' is not valid" in stderr
+
+
+@pytest.mark.parametrize(
+    "broken", ["LOG_LEVEL=INFO\n".encode("utf-16"), b"LOG_LEVEL=INFO\nOWNER=caf\xe9\n"], ids=["utf-16", "latin-1"]
+)
+def test_hup_with_a_non_utf8_env_file_stops_cleanly_without_orphans(tmp_path: Path, broken: bytes) -> None:
+    stderr = hup_with_env_file(tmp_path, broken)
+    assert f"CRITICAL config: ENV_FILE={str(tmp_path / '.env')!r} is not valid (" in stderr
+    assert "Failed to read config file" not in stderr  # gunicorn.conf.py itself no longer fails
+    assert "UnicodeDecodeError" not in stderr
 
 
 def children(parent: int) -> list[int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,10 @@ from .handlers import ServiceHandler
 DEFAULT_LOG_FILE = "logs/{{ cookiecutter.project_slug }}.log"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUP_COUNT = 5
+# Far above any sane count, and small enough that backup names (".1" to ".1000") are no longer
+# than the lock file's (".lock"), so that validation, which creates the lock file, covers them.
+MAX_BACKUP_COUNT = 1000
+LOG_FILE_ACCEPTED = "a regular file path that can be created and appended to, or empty to disable"
 
 
 @dataclass(frozen=True)
@@ -38,27 +43,54 @@ class FileSettings:
     to_stdout: bool = True
 
 
-def writable_directory(path: str) -> bool:
-    """True if the log file's directory exists and is writable, or could be created."""
-    directory = Path(path).resolve().parent
-    while not directory.exists():
-        directory = directory.parent
-    return directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)
+def log_file_problem(path: str) -> str | None:
+    """Why ``path`` cannot be the log file, or None: creates its directory, the file and its lock.
+
+    Only trying tells. Access checks pass for root almost everywhere, yet ``/proc``, read-only
+    mounts and names longer than the file system allows (ENAMETOOLONG) fail all the same, and
+    the handler would find out at its first write, in a worker, after start-up. This does what
+    the handler does then (nothing more: the file is created, never truncated), at validation,
+    so that the failure is one CRITICAL line under gunicorn, ``flask run`` and wsgi alike.
+    ``O_NONBLOCK`` keeps a FIFO from blocking start-up; it is refused as not a regular file.
+    """
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        for name, flags in ((path, os.O_WRONLY | os.O_APPEND), (f"{path}.lock", os.O_RDWR)):
+            fd = os.open(name, flags | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return f"{name}: not a regular file"
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+    except ValueError as exc:  # a NUL character, which no path can hold
+        return str(exc)
+    return None
+
+
+def parse_log_file(name: str, value: str) -> str:
+    path = value.strip()
+    if path.endswith("/") or os.path.isdir(path):
+        fail(name, path, LOG_FILE_ACCEPTED, "a directory")
+    problem = log_file_problem(path) if path else None
+    if problem:
+        fail(name, path, LOG_FILE_ACCEPTED, problem)
+    return path
 
 
 def load_file_settings(env: Mapping[str, str]) -> FileSettings:
-    path = env.get("LOG_FILE", DEFAULT_LOG_FILE).strip()
-    if path and (path.endswith("/") or not writable_directory(path)):
-        fail("LOG_FILE", path, "a file path whose directory is writable or can be created, or empty to disable")
     to_stdout = parse_bool("LOG_TO_STDOUT", env.get("LOG_TO_STDOUT", "true"))
-    if not path and not to_stdout:  # no handler at all: Python would print unredacted text
+    if not env.get("LOG_FILE", DEFAULT_LOG_FILE).strip() and not to_stdout:
+        # No handler at all: Python would print unredacted text.
         fail("LOG_TO_STDOUT", env.get("LOG_TO_STDOUT", ""), "true while LOG_FILE is empty (logs must go somewhere)")
-    return FileSettings(
-        path=path,
-        max_bytes=parse_int("LOG_FILE_MAX_BYTES", env.get("LOG_FILE_MAX_BYTES", str(DEFAULT_MAX_BYTES)), 0),
-        backup_count=parse_int("LOG_FILE_BACKUP_COUNT", env.get("LOG_FILE_BACKUP_COUNT", str(DEFAULT_BACKUP_COUNT)), 1),
-        to_stdout=to_stdout,
+    max_bytes = parse_int("LOG_FILE_MAX_BYTES", env.get("LOG_FILE_MAX_BYTES", str(DEFAULT_MAX_BYTES)), 0)
+    backup_count = parse_int(
+        "LOG_FILE_BACKUP_COUNT", env.get("LOG_FILE_BACKUP_COUNT", str(DEFAULT_BACKUP_COUNT)), 1, MAX_BACKUP_COUNT
     )
+    # Last, so that a bad number is reported without creating anything first.
+    path = parse_log_file("LOG_FILE", env.get("LOG_FILE", DEFAULT_LOG_FILE))
+    return FileSettings(path=path, max_bytes=max_bytes, backup_count=backup_count, to_stdout=to_stdout)
 
 
 class LockedRotatingFileHandler(ServiceHandler):
@@ -70,6 +102,9 @@ class LockedRotatingFileHandler(ServiceHandler):
         self._pid = -1
         self._fd = -1
         self._lock_fd = -1
+        # Names of the backups that rotation shifts up (.1 to .N-1; .N is overwritten).
+        name = os.path.basename(self.path)
+        self._shifted_backups = {f"{name}.{index}": index for index in range(1, backup_count)}
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
     def _open_for_this_process(self) -> None:
@@ -96,10 +131,15 @@ class LockedRotatingFileHandler(ServiceHandler):
         return self._fd
 
     def _rotate(self) -> None:
-        for index in range(self.backup_count - 1, 0, -1):
-            source = f"{self.path}.{index}"
-            if os.path.exists(source):
-                os.replace(source, f"{self.path}.{index + 1}")
+        """Shift the backups that exist up by one (the oldest is overwritten), then the file to .1.
+
+        One directory listing finds them. Probing every possible index instead costs
+        ``backup_count`` stat calls per rotation, under the lock every worker waits on.
+        """
+        with os.scandir(os.path.dirname(self.path)) as entries:
+            existing = [self._shifted_backups[e.name] for e in entries if e.name in self._shifted_backups]
+        for index in sorted(existing, reverse=True):
+            os.replace(f"{self.path}.{index}", f"{self.path}.{index + 1}")
         os.replace(self.path, f"{self.path}.1")
 
     def write_line(self, line: str) -> None:
