@@ -163,3 +163,16 @@ def test_punctuation_only_request_ids_are_rejected() -> None:
     for value in ("-", "--", ".:_"):
         assert valid_request_id(value) is None
     assert valid_request_id("a-") == "a-"
+    assert valid_request_id("9--x.y") == "9--x.y"  # punctuation is fine after the first character
+
+
+@pytest.mark.parametrize("value", ["-rf", "--help", "-", ".hidden", "_x", ":1"])
+def test_request_id_must_start_with_a_letter_or_digit(client, logs, value: str) -> None:
+    # An ID starting with "-" reads as an option to the runbook's `flask logs trace "$RID"`.
+    assert valid_request_id(value) is None
+    response = client.get("/whoami", headers={"X-Request-ID": value})
+    generated = response.headers["X-Request-ID"]
+    assert HEX32.match(generated)
+    records = logs.read()
+    assert logs.one("request_id_rejected", records)["header_length"] == len(value)
+    assert {r["request_id"] for r in records} == {generated}

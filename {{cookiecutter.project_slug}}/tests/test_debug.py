@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from flask import Flask
 
-from {{ cookiecutter.package_name }}.observability import debug_enabled
+from {{ cookiecutter.package_name }}.observability import debug_enabled, run_in_context
 from {{ cookiecutter.package_name }}.observability.debug import sampled
 
 TOKEN = "t0ken-for-debugging-0123456789"
@@ -69,31 +70,45 @@ def test_header_does_nothing_when_no_token_is_configured(make_app, logs) -> None
     assert messages(logs.read()) == ["debug_token_rejected", "request_completed"]
 
 
-def test_sampling_is_deterministic_by_request_id(make_app, logs) -> None:
-    assert sampled("abc", 1.0)
-    assert not sampled("abc", 0.0)
-    ids = [f"req-{i}" for i in range(2000)]
-    share = sum(sampled(i, 0.25) for i in ids) / len(ids)
-    assert 0.2 < share < 0.3
-    assert [sampled(i, 0.25) for i in ids] == [sampled(i, 0.25) for i in ids]
+def test_sampled_rate_bounds() -> None:
+    assert all(sampled(1.0) for _ in range(100))
+    assert not any(sampled(0.0) for _ in range(100))
 
-    app = make_app(LOG_SAMPLE_RATE="0.25")
+
+def test_sampling_cannot_be_chosen_by_the_client_and_keeps_whole_requests(make_app, logs) -> None:
+    # Sampling on the client's X-Request-ID let a client pick an ID that is always sampled, and
+    # make every request of its own log at DEBUG with all its headers.
+    app = make_app(LOG_SAMPLE_RATE="0.5")
 
     @app.get("/work")
     def work():
         log.debug("debug_details")
+        thread = threading.Thread(target=run_in_context(log.debug), args=("from_thread",))
+        thread.start()
+        thread.join()
         return {}
 
     client = app.test_client()
-    chosen = next(i for i in ids if sampled(i, 0.25))
-    skipped = next(i for i in ids if not sampled(i, 0.25))
-    client.get("/work", headers={"X-Request-ID": chosen})
-    records = logs.read()
-    assert "debug_details" in messages(records)
-    completed = logs.one("request_completed", records)
-    assert (completed["debug_reason"], completed["sample_rate"]) == ("sampled", 0.25)
-    client.get("/work", headers={"X-Request-ID": skipped})
-    assert messages(logs.read()) == ["request_completed"]
+    sampled_requests = 0
+    for _ in range(200):
+        client.get("/work", headers={"X-Request-ID": "always-the-same"})
+        records = logs.read()
+        if messages(records) == ["request_completed"]:
+            continue
+        # Sampled: every record of the request is kept, the thread's too, and says why.
+        sampled_requests += 1
+        assert messages(records) == [
+            "debug_logging_enabled",
+            "request_started",
+            "debug_details",
+            "from_thread",
+            "request_completed",
+        ]
+        assert all(r["request_id"] == "always-the-same" for r in records)
+        completed = logs.one("request_completed", records)
+        assert (completed["debug_reason"], completed["sample_rate"]) == ("sampled", 0.5)
+    # Binomial(200, 0.5): 100 +- 7; these bounds are more than 8 standard deviations out.
+    assert 40 < sampled_requests < 160
 
 
 def test_per_logger_levels(make_app, logs) -> None:

@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 import io
+import signal
+import subprocess
 import sys
 
 import pytest
+
+from gunicorn_helpers import PROJECT_ROOT, free_port, get, gunicorn_command, service_env, wait_until_serving
+
+REPORTED_ONCE = "later failures of this sink are not reported"
+
+
+def buffered_env(unbuffered: bool = False, **env: str) -> dict[str, str]:
+    """The service's environment with stdout buffered (the default) unless asked otherwise:
+    only a buffered stdout still holds lines when the interpreter flushes it at exit."""
+    env = service_env(**env)
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def test_closed_stdout_keeps_serving_and_reports_once(app, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -32,3 +48,74 @@ def test_broken_pipe_keeps_serving(app, monkeypatch: pytest.MonkeyPatch, capsys)
     assert client.get("/nope").status_code == 404
     monkeypatch.undo()
     assert capsys.readouterr().err.count("BrokenPipeError") == 1
+
+
+# Builds the real app, waits until the parent has closed its end of stdout (or closes its own
+# stdout descriptor), then serves requests, whose summaries hit the dead stream; then exits
+# normally, which flushes stdout once more.
+BROKEN_STDOUT_CHILD = """
+import os
+import sys
+
+from {{ cookiecutter.package_name }} import create_app
+
+client = create_app().test_client()
+sys.stdin.readline()
+if sys.argv[1] == "fd-closed":
+    os.close(1)
+for _ in range(5):
+    assert client.get("/health").status_code == 200
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "unbuffered", "error"),
+    [
+        ("reader-gone", False, "BrokenPipeError(32, 'Broken pipe')"),
+        ("reader-gone", True, "BrokenPipeError(32, 'Broken pipe')"),
+        ("fd-closed", False, "OSError(9, 'Bad file descriptor')"),
+    ],
+    ids=["pipe-closed-by-reader", "pipe-closed-PYTHONUNBUFFERED", "fd-closed"],
+)
+def test_dead_stdout_prints_exactly_one_line(how: str, unbuffered: bool, error: str) -> None:
+    # The promise is one line on stderr. With a buffered stdout (no PYTHONUNBUFFERED), the
+    # interpreter's own flush of stdout at exit used to add "Exception ignored in:
+    # <_io.TextIOWrapper name='<stdout>' ...> BrokenPipeError" and turn exit status 0 into 120.
+    child = subprocess.Popen(
+        [sys.executable, "-c", BROKEN_STDOUT_CHILD, how],
+        cwd=PROJECT_ROOT,
+        env=buffered_env(unbuffered, LOG_FORMAT="json"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if how == "reader-gone":
+        child.stdout.close()
+    _, err = child.communicate("go\n", timeout=60)
+    assert err.splitlines() == [f"ERROR logging: cannot write to stdout: {error}; {REPORTED_ONCE}"]
+    assert child.returncode == 0
+
+
+def test_gunicorn_with_stdout_closed_by_its_reader_prints_one_line_per_process() -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        gunicorn_command(),
+        cwd=PROJECT_ROOT,
+        env=buffered_env(PORT=str(port), WEB_CONCURRENCY="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, server)
+        server.stdout.close()  # the reader goes away; the worker's summaries hit the broken pipe
+        for _ in range(5):
+            assert get(f"{url}/health")[0] == 200
+    finally:
+        server.send_signal(signal.SIGTERM)  # the master's "Handling signal" line hits it too
+        _, err = server.communicate(timeout=60)
+    one_line = f"ERROR logging: cannot write to stdout: BrokenPipeError(32, 'Broken pipe'); {REPORTED_ONCE}"
+    assert err.splitlines() == [one_line, one_line]  # the worker's and the master's
+    assert server.returncode == 0

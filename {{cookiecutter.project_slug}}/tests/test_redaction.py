@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import urllib.parse
 
 import pytest
 from flask import Flask
 
 from {{ cookiecutter.package_name }}.observability.redaction import REDACTED, Redactor, safe_url
+from {{ cookiecutter.package_name }}.observability.testing import parse_line
+
+from gunicorn_helpers import gunicorn
 
 SECRET = "s3cr3t-Value-9f8e7d"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXZhbHVl"
@@ -508,13 +513,6 @@ def test_non_finite_numbers_are_strings_in_both_formats(app, logs) -> None:
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_gunicorns_invalid_request_line_keeps_query_secrets_out(log_format: str) -> None:
     """gunicorn logs a malformed request line raw; its query credentials are redacted."""
-    import socket
-    import urllib.parse
-
-    from gunicorn_helpers import gunicorn
-
-    from {{ cookiecutter.package_name }}.observability.testing import parse_line
-
     with gunicorn(LOG_FORMAT=log_format, WEB_CONCURRENCY="1") as server:
         host, port = urllib.parse.urlsplit(server.url).hostname, urllib.parse.urlsplit(server.url).port
         for line in (

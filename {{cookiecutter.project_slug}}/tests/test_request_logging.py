@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -112,6 +113,7 @@ def test_streamed_responses_keep_context_and_are_summarised_at_the_end(make_app,
     assert all(r["request_id"] == "streamed" for r in records)
     completed = records[-1]
     assert (completed["status"], completed["size"]) == (200, 30)
+    assert "aborted" not in completed
     assert completed["duration_ms"] >= 30
     assert current().request_id == "-"  # unbound once the server closed the body
 
@@ -123,3 +125,51 @@ def test_streamed_responses_keep_context_and_are_summarised_at_the_end(make_app,
     assert logs.one("stream_failed", records)["exc_type"] == "RuntimeError"
     failed = logs.one("request_completed", records)
     assert (failed["status"], failed["level"], failed["request_id"]) == (500, "ERROR", "broken")
+
+
+def test_client_disconnect_mid_stream_is_logged_as_aborted_not_as_a_failure(make_app, logs) -> None:
+    # A client that goes away: the server stops asking for chunks and closes the body early.
+    # The test client reads the first chunk to get the headers; closing the response then is
+    # what a server does when its write to the client fails.
+    app = make_app()
+
+    @app.get("/stream")
+    def stream():
+        def body():
+            for _ in range(100):
+                yield b"x" * 10
+
+        return Response(body(), mimetype="text/plain")
+
+    response = app.test_client().get("/stream", headers={"X-Request-ID": "went-away"})
+    response.close()
+    del response
+    gc.collect()  # the dropped iterator is finalised too, as it is in a server
+    records = logs.read()
+    assert [r["msg"] for r in records] == ["request_completed"]  # no stream_failed
+    completed = records[0]
+    assert (completed["level"], completed["status"], completed["request_id"]) == ("INFO", 200, "went-away")
+    assert (completed["aborted"], completed["size"]) == (True, 10)
+    assert current().request_id == "-"
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "1\u00b9", "\u0661\u0662"], ids=["superscript", "mixed", "arabic-indic"])
+def test_non_ascii_digits_in_content_length_are_not_a_size(make_app, logs, value: str) -> None:
+    # "\u00b2".isdigit() is True but int() of it raises: that turned a 200 into a 500.
+    app = make_app(LOG_LEVEL="DEBUG")
+
+    @app.get("/odd-length")
+    def odd_length():
+        response = Response(b"{}", mimetype="application/json")
+        response.headers["Content-Length"] = value  # after the body, which sets its own
+        return response
+
+    client = app.test_client()
+    assert client.get("/odd-length").status_code == 200
+    completed = logs.one("request_completed")
+    assert (completed["status"], completed["size"]) == (200, None)
+
+    assert client.get("/health", environ_overrides={"CONTENT_LENGTH": value}).status_code == 200
+    records = logs.read()
+    assert logs.one("request_started", records)["content_length"] is None
+    assert logs.one("request_completed", records)["status"] == 200

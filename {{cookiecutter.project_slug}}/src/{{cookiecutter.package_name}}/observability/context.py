@@ -24,8 +24,9 @@ CONTEXT_FIELDS = ("request_id", "user_id", "method", "path")
 MISSING = "-"
 MAX_REQUEST_ID = 128
 MAX_USER_ID = 256
-REQUEST_ID_RE = re.compile(r"[A-Za-z0-9\-_.:]+\Z")
-HAS_ALNUM = re.compile(r"[A-Za-z0-9]")
+# A letter or digit first: "-" alone would read as "no request" in every line, and an ID
+# starting with "-" reads as an option to the runbook's commands (flask logs trace "$RID").
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.:]*\Z")
 # W3C Trace Context: version-traceid-parentid-flags, lower-case hex; version ff is invalid.
 TRACEPARENT_RE = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?\Z")
 
@@ -76,9 +77,9 @@ def set_user_context(user_id: object | None) -> None:
 
 
 def valid_request_id(raw: str | None) -> str | None:
-    """The incoming X-Request-ID if it is 1-128 characters of ``A-Za-z0-9-_.:``, else None."""
-    # At least one letter or digit: "-" alone would read as "no request" in every line.
-    if raw and len(raw) <= MAX_REQUEST_ID and REQUEST_ID_RE.match(raw) and HAS_ALNUM.search(raw):
+    """The incoming X-Request-ID if it is 1-128 characters of ``A-Za-z0-9-_.:`` starting
+    with a letter or digit, else None."""
+    if raw and len(raw) <= MAX_REQUEST_ID and REQUEST_ID_RE.match(raw):
         return raw
     return None
 

@@ -3,9 +3,12 @@
 - Per-request debug: only when ``DEBUG_LOG_TOKEN`` is configured and the request sends
   ``X-Debug-Log: <that token>`` (compared in constant time) does that request log at DEBUG.
   A wrong token enables nothing and is noted at WARNING without echoing it.
-- Sampling: ``LOG_SAMPLE_RATE`` gives that share of requests the same DEBUG detail. The choice
-  is a hash of the request ID, so every record of a sampled request is kept, and a request
-  replayed with the same ID is sampled the same way.
+- Sampling: ``LOG_SAMPLE_RATE`` gives that share of requests the same DEBUG detail. Each
+  request draws a fresh server-side random number: nothing the client sends (its
+  ``X-Request-ID`` included) can choose to be sampled, which would let it make every request
+  log at DEBUG with all its headers. The decision is made once, when the request starts, and
+  kept in its context (``debug_reason``), so every record of a sampled request is kept,
+  including those logged from threads that carry the context.
 
 ``LevelGate`` is the handler filter that makes this work: when per-request debug is possible
 the loggers run at DEBUG and the gate drops DEBUG records of requests that did not ask.
@@ -15,8 +18,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-import zlib
 from collections.abc import Mapping
+from random import random
 
 from ..config import LEVELS
 from .context import current
@@ -36,19 +39,22 @@ def token_matches(sent: str | None, configured: str) -> bool:
     return hmac.compare_digest(sent.encode("utf-8", "replace"), configured.encode("utf-8"))
 
 
-def sampled(request_id: str, rate: float) -> bool:
-    """Deterministic by request ID: the same ID always gets the same answer."""
+def sampled(rate: float) -> bool:
+    """One server-side draw: a share ``rate`` of calls say yes, and no input can pick which.
+
+    ``random`` (reseeded in each forked worker) is enough: a client never sees the draws, so
+    it cannot predict them; the call site keeps the answer for the rest of the request.
+    """
     if rate <= 0:
         return False
-    if rate >= 1:
-        return True
-    return zlib.crc32(request_id.encode()) / 0xFFFFFFFF < rate
+    return rate >= 1 or random() < rate
 
 
-def debug_reason(sent_token: str | None, configured_token: str, request_id: str, rate: float) -> str | None:
+def debug_reason(sent_token: str | None, configured_token: str, rate: float) -> str | None:
+    """Why this request logs at DEBUG, decided once as it starts: "token", "sampled" or None."""
     if token_matches(sent_token, configured_token):
         return "token"
-    if sampled(request_id, rate):
+    if sampled(rate):
         return "sampled"
     return None
 

@@ -3,16 +3,68 @@
 A failing sink (closed stream, broken pipe, unwritable or vanished file, full disk) must not
 take requests down, and must not flood stderr with one traceback per record either: each
 handler reports its first failure once, in one line on stderr, and keeps dropping lines
-quietly after that while the service keeps answering.
+quietly after that while the service keeps answering. A stream whose reader has gone (a
+broken pipe) is pointed at ``/dev/null``, so the interpreter's own flush of ``sys.stdout`` at
+exit adds no ``Exception ignored ... BrokenPipeError`` after that one line.
+
+The handlers also stamp each record with its request's context (see ``context.py``),
+including a record about an exception that escaped a request, logged after that request's
+context was reset (``remember_context``).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 from typing import TextIO
 
+from .context import MISSING, LogContext
 from .context import current as current_context
+
+# Where an exception that escaped a request keeps that request's context (see remember_context).
+EXCEPTION_CONTEXT = "_request_log_context"
+# Errors after which a stream's file descriptor can never take another line.
+DEAD_STREAM_ERRNOS = frozenset({errno.EPIPE, errno.EBADF})
+
+
+def remember_context(error: BaseException, context: LogContext) -> None:
+    """Attach ``context`` to an exception leaving a request.
+
+    The server logs it only after the request's context was reset: gunicorn closes the body
+    (which ends the request) before it logs "Error handling request". The context travels
+    with the exception object, not in a variable, so it reaches exactly the records that
+    carry this exception, and nothing after or elsewhere. The first request to tag an
+    exception keeps it.
+    """
+    attributes = getattr(error, "__dict__", None)
+    if attributes is not None and context.request_id is not MISSING:
+        attributes.setdefault(EXCEPTION_CONTEXT, context)
+
+
+def detach_dead_stream(stream: TextIO) -> None:
+    """Point a stream's broken file descriptor at ``/dev/null``.
+
+    What the stream has buffered can never be delivered, and the interpreter flushes
+    ``sys.stdout`` once more at exit; without this, that flush prints an ``Exception ignored
+    ... BrokenPipeError`` traceback after the one line ``handleError`` promised. Python's
+    documentation on SIGPIPE gives this remedy. A stream without a descriptor (a test's
+    ``StringIO``) is left alone.
+    """
+    try:
+        fd = stream.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):
+        return
+    if devnull == fd:  # the descriptor had been closed, and /dev/null took its number: done
+        return
+    try:
+        os.dup2(devnull, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(devnull)
 
 
 class ReportOnce:
@@ -48,7 +100,11 @@ class ServiceHandler(ReportOnce, logging.Handler):
     """
 
     def handle(self, record: logging.LogRecord) -> bool | logging.LogRecord:  # type: ignore[override]
-        record._log_context = current_context()  # type: ignore[attr-defined]
+        context = current_context()
+        if record.exc_info and context.request_id is MISSING:
+            # Outside any request, a record about an exception that escaped one belongs to it.
+            context = getattr(record.exc_info[1], EXCEPTION_CONTEXT, None) or context
+        record._log_context = context  # type: ignore[attr-defined]
         if self.filters:
             result = self.filter(record)
             if not result:
@@ -90,8 +146,10 @@ class StreamSink(ServiceHandler, logging.StreamHandler):
             stream.flush()
         except RecursionError:
             raise
-        except Exception:
+        except Exception as error:
             self.handleError(None)
+            if getattr(error, "errno", None) in DEAD_STREAM_ERRNOS:
+                detach_dead_stream(stream)
 
 
 class StdoutSink(StreamSink):

@@ -10,7 +10,13 @@ string and headers (redacted centrally by key). On the way out: echo the request
 ``request_completed`` (INFO; ERROR for 5xx) with status, duration, size and content type,
 and ``slow_request`` (WARNING) past ``SLOW_REQUEST_MS``; then reset the context, so nothing
 leaks into the next request on the same thread. A streamed body (no Content-Length) keeps
-the context until the server closes it, and is summarised then, with the bytes it sent.
+the context until the server closes it, and is summarised then, with the bytes it sent: a
+body the server closes before its end (the client went away) is ``aborted``, not a failure;
+a body that raises is ``stream_failed`` and a 500.
+
+An exception that escapes a request (a failed stream, or one Flask let through) carries the
+request's context (``handlers.remember_context``), so the server's own line about it, logged
+after the context was reset (gunicorn's "Error handling request"), still names the request.
 
 The summary is written the cheapest way that gives the same line: straight to the service's
 sinks when nothing else would see the record (``direct_write.py``), else through logging.
@@ -21,7 +27,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,9 +36,10 @@ from flask import Flask
 from werkzeug.datastructures import EnvironHeaders
 
 from ..config import Settings
-from .context import MISSING, LogContext, bind, new_request_id, trace_id_from, unbind, valid_request_id
+from .context import MISSING, LogContext, bind, current, new_request_id, trace_id_from, unbind, valid_request_id
 from .debug import DEBUG_HEADER, LevelGate, debug_reason
 from .direct_write import direct_sinks, write_summary
+from .handlers import remember_context
 from .redaction import Redactor
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -58,6 +65,12 @@ def request_path(environ: dict) -> str:
     return path if path.startswith("/") else "/" + path
 
 
+def plain_int(value: str) -> int | None:
+    """ASCII digits as an int, anything else None: ``"²".isdigit()`` is True but ``int("²")``
+    raises, and ``int`` reads other scripts' digits too, so ``isdigit`` alone is not enough."""
+    return int(value) if value.isdigit() and value.isascii() else None
+
+
 def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[int, int | None, str | None, bool]:
     """Status, size, content type and whether a Content-Length was set, in one pass."""
     status = int(status_line[:3])
@@ -68,7 +81,7 @@ def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[i
         lowered = name.lower()
         if lowered == "content-length":
             has_length = True
-            size = int(value) if value.isdigit() else None
+            size = int(value) if value.isdigit() and value.isascii() else None  # plain_int, inlined
         elif lowered == "content-type":
             content_type = value
     return status, size, content_type, has_length
@@ -91,7 +104,7 @@ class RequestLogging:
         raw_id = environ.get(REQUEST_ID_KEY)
         request_id = (raw_id is not None and valid_request_id(raw_id)) or new_request_id()
         sent_token = environ.get(DEBUG_KEY)
-        reason = debug_reason(sent_token, self.token, request_id, self.sample_rate) if self.debug_possible else None
+        reason = debug_reason(sent_token, self.token, self.sample_rate) if self.debug_possible else None
         traceparent = environ.get(TRACEPARENT_KEY)
         token = bind(
             LogContext(
@@ -119,18 +132,21 @@ class RequestLogging:
             status_line, headers = response or ["500 INTERNAL SERVER ERROR", []]
             status, size, content_type, has_length = response_fields(status_line, headers)
             if not has_length and status not in BODILESS_STATUSES and environ.get("REQUEST_METHOD") != "HEAD":
-                streamed = True  # the body is still to come: finish when the server closes it
-                return StreamedBody(result, partial(self.finish, start, status, content_type, reason, token))
+                # The body is still to come: finish when the server closes it.
+                body = StreamedBody(result, partial(self.finish, start, status, content_type, reason, token))
+                streamed = True
+                return body
             self.log_completion(start, status, size, content_type, reason)
             return result
-        except BaseException:
+        except BaseException as error:
+            remember_context(error, current())
             self.log_completion(start, 500, None, None, reason)
             raise
         finally:
             if not streamed:
                 unbind(token)
 
-    def finish(  # noqa: PLR0917 - bound positionally with partial, then called with size/failed
+    def finish(  # noqa: PLR0917 - bound positionally with partial, then called with size/failed/aborted
         self,
         start: float,
         status: int,
@@ -139,10 +155,16 @@ class RequestLogging:
         token: contextvars.Token,
         size: int,
         failed: bool,
+        aborted: bool,
     ) -> None:
-        """End of a streamed body: log with the body's real duration and size, then unbind."""
+        """End of a streamed body: log with the body's real duration and size, then unbind.
+
+        A failed body is the service's fault: a 500. An aborted one (the server stopped asking
+        for chunks, because the client went away) is not: the status the client was being
+        sent, at its usual level, marked ``aborted``.
+        """
         try:
-            self.log_completion(start, 500 if failed else status, size, content_type, reason)
+            self.log_completion(start, 500 if failed else status, size, content_type, reason, aborted)
         finally:
             unbind(token)
 
@@ -158,7 +180,7 @@ class RequestLogging:
             # An audit trail of raised verbosity: that it was on, why, for which request.
             log.info("debug_logging_enabled", extra={"debug_reason": reason})
         if (reason is not None or self.started_always) and log.isEnabledFor(logging.DEBUG):
-            length = environ.get("CONTENT_LENGTH", "")
+            length = environ.get("CONTENT_LENGTH", "")  # the client's: may be anything
             headers = dict(EnvironHeaders(environ))
             if rejected_id:
                 headers["X-Request-Id"] = "[REJECTED]"  # never echo a rejected value
@@ -168,17 +190,25 @@ class RequestLogging:
                     "query": self.redactor.query(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
                     "headers": headers,
                     "content_type": environ.get("CONTENT_TYPE") or None,
-                    "content_length": int(length) if length.isdigit() else None,
+                    "content_length": plain_int(length),
                 },
             )
 
-    def log_completion(
-        self, start: float, status: int, size: int | None, content_type: str | None, reason: str | None
+    def log_completion(  # noqa: PLR0917 - the summary's fields, on the hot path
+        self,
+        start: float,
+        status: int,
+        size: int | None,
+        content_type: str | None,
+        reason: str | None,
+        aborted: bool = False,
     ) -> None:
+        """``request_completed`` (and ``slow_request``). ``aborted`` (a streamed body the client
+        left) adds a field the direct write does not carry, so it goes through logging."""
         elapsed = int((time.perf_counter() - start) * 100_000 + 0.5) / 100  # ms, 2 places; cheaper than round()
         level = logging.ERROR if status >= 500 else logging.INFO
         if log.isEnabledFor(level):
-            sinks = direct_sinks(log, level) if reason is None else None
+            sinks = direct_sinks(log, level) if reason is None and not aborted else None
             if sinks is not None:
                 write_summary(
                     sinks, log.name, level, status=status, duration_ms=elapsed, size=size, content_type=content_type
@@ -190,6 +220,8 @@ class RequestLogging:
                     log.name, level, "(unknown file)", 0, "request_completed", (), None, "(unknown function)"
                 )
                 record.__dict__.update(status=status, duration_ms=elapsed, size=size, content_type=content_type)
+                if aborted:
+                    record.aborted = True
                 if reason is not None:
                     record.debug_reason = reason
                     if reason == "sampled":
@@ -204,24 +236,43 @@ BODILESS_STATUSES = frozenset({204, 304})
 
 class StreamedBody:
     """Wraps a streamed WSGI body so the request's context stays bound while it is produced,
-    and the request is summarised (real duration, bytes sent, a 500 if the stream failed)
-    when the server closes it, as PEP 3333 requires every server to do."""
+    and the request is summarised (real duration, bytes handed to the server) when the server
+    closes it, as PEP 3333 requires every server to do.
 
-    def __init__(self, body: Iterable[bytes], on_close: Callable[[int, bool], None]) -> None:
+    An iterator object, not a generator, in the shape of Werkzeug's ``ClosingIterator``: a
+    server that stops early (the client went away, so its write failed) drops its iterator
+    and calls ``close``. A generator would then get ``GeneratorExit`` at its ``yield``, which
+    is indistinguishable from the body failing; here nothing is thrown into the wrapper, and
+    ``close`` before the end of the body means "aborted". Only an exception raised while the
+    wrapped body produces a chunk is a failure (``stream_failed``, a 500).
+    """
+
+    __slots__ = ("body", "failed", "finished", "next_chunk", "on_close", "size")
+
+    def __init__(self, body: Iterable[bytes], on_close: Callable[[int, bool, bool], None]) -> None:
         self.body = body
+        self.next_chunk = iter(body).__next__
         self.on_close = on_close
         self.size = 0
+        self.finished = False
         self.failed = False
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> StreamedBody:
+        return self
+
+    def __next__(self) -> bytes:
         try:
-            for chunk in self.body:
-                self.size += len(chunk)
-                yield chunk
-        except BaseException:
+            chunk = self.next_chunk()
+        except StopIteration:
+            self.finished = True
+            raise
+        except BaseException as error:
             self.failed = True
+            remember_context(error, current())
             log.exception("stream_failed")
             raise
+        self.size += len(chunk)
+        return chunk
 
     def close(self) -> None:
         try:
@@ -229,7 +280,7 @@ class StreamedBody:
             if close is not None:
                 close()
         finally:
-            self.on_close(self.size, self.failed)
+            self.on_close(self.size, self.failed, not (self.finished or self.failed))
 
 
 def init_request_logging(app: Flask, settings: Settings) -> None:
