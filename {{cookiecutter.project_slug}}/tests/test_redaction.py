@@ -337,7 +337,7 @@ def test_long_path_and_user_id_are_redacted_before_they_are_cut(app, logs) -> No
 
     @app.get("/u/<path:rest>")
     def user_route(rest: str):
-        set_user_context("u" * 250 + f" token={SECRET}")
+        set_user_context("u" * 220 + f" postgres://app:{SECRET}@db/x")  # the "@" falls after the 256th character
         log.info("in_route")
         return {"ok": True}
 

@@ -20,7 +20,7 @@ from .routes import bp as routes_bp
 
 
 def register_observability(app: Flask, settings: Settings) -> None:
-    init_request_logging(app, settings)
+    init_request_logging(app, settings, app.extensions["logging_pipeline"])
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
@@ -38,9 +38,10 @@ STEPS = (register_observability, register_blueprints, register_errorhandlers, re
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     """Build the app. ``overrides`` take priority over the environment (tests use them)."""
     settings = load_settings(overrides)
-    configure_logging(settings)
+    pipeline = configure_logging(settings)
     app = Flask(__name__)
     app.config.update(TESTING=settings.testing, SETTINGS=settings)
+    app.extensions["logging_pipeline"] = pipeline
     for step in STEPS:
         step(app, settings)
     return app

@@ -5,19 +5,22 @@ outside requests, where every field reads ``-``). Context variables follow the r
 ``asyncio`` tasks and, through ``run_in_context``/``submit_in_context``, into threads and
 executors, which plain thread-locals do not.
 
-The service's handlers (``handlers.ServiceHandler``) stamp the context onto each record on the
-thread that logged it, so a record handed to a queue or another thread keeps its request's
-identity.
+Every record is stamped with the context when it is made (``stamp_records``, a record factory
+installed by ``configure_logging``), so a record handed to a queue or another thread before a
+sink writes it keeps its request's identity.
 """
 
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import NamedTuple, ParamSpec, TypeVar
+
+from .redaction import MARGIN
 
 # The fields every record carries, in both formats, in this order.
 CONTEXT_FIELDS = ("request_id", "user_id", "method", "path")
@@ -72,7 +75,9 @@ def set_user_context(user_id: object | None) -> None:
     context = _current.get()
     if context is None:
         return
-    user = str(user_id)[:MAX_USER_ID] if user_id not in (None, "") else MISSING
+    # Kept a little longer than shown: the formatter redacts, then cuts to MAX_USER_ID, and
+    # must see past the cut (a URL password's "@" may lie beyond it).
+    user = str(user_id)[: MAX_USER_ID + MARGIN] if user_id not in (None, "") else MISSING
     _current.set(context._replace(user_id=user))
 
 
@@ -107,9 +112,63 @@ def trace_id_from(traceparent: str | None) -> str | None:
     return trace_id
 
 
-# The record attribute the service's handlers stamp; a caller's ``extra`` cannot set it (the
-# handler overwrites it), and same-named extras such as ``request_id`` are renamed by the formatter.
+# The record attribute the record factory stamps (see ``stamp_records``); same-named extras
+# such as ``request_id`` are renamed by the formatter.
 RECORD_ATTRIBUTE = "_log_context"
+# Where an exception that escaped a request keeps that request's context (``remember_context``).
+EXCEPTION_CONTEXT = "_request_log_context"
+
+
+def remember_context(error: BaseException, context: LogContext) -> None:
+    """Attach ``context`` to an exception leaving a request.
+
+    The server logs it only after the request's context was reset: gunicorn closes the body
+    (which ends the request) before it logs "Error handling request". The context travels
+    with the exception object, not in a variable, so it reaches exactly the records that
+    carry this exception, and nothing after or elsewhere. The first request to tag an
+    exception keeps it.
+    """
+    attributes = getattr(error, "__dict__", None)
+    if attributes is not None and context.request_id is not MISSING:
+        attributes.setdefault(EXCEPTION_CONTEXT, context)
+
+
+def record_context(exc_info: object) -> LogContext:
+    """The context a record made now belongs to: the current request's; outside any request,
+    that of the request an exception it carries escaped from."""
+    context = _current.get()
+    if context is None:
+        error = exc_info[1] if isinstance(exc_info, tuple) else None
+        context = getattr(error, EXCEPTION_CONTEXT, None) or _EMPTY
+    return context
+
+
+def stamp_records() -> None:
+    """Make every LogRecord carry the context of the moment it is made.
+
+    Stamping where the record is made, not where a sink writes it, keeps the request's
+    identity on records that cross threads first (a ``QueueHandler`` in front of the sinks,
+    as the logging cookbook recommends for slow sinks). The factory wraps whatever factory
+    is in force (OpenTelemetry's, for one), once: calling this again changes nothing.
+    """
+    wrapped = logging.getLogRecordFactory()
+    if getattr(wrapped, STAMPS_CONTEXT, False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = wrapped(*args, **kwargs)
+        record._log_context = record_context(record.exc_info)  # type: ignore[attr-defined]
+        return record
+
+    setattr(factory, STAMPS_CONTEXT, True)
+    logging.setLogRecordFactory(factory)
+
+
+STAMPS_CONTEXT = "_stamps_log_context"
+
+
+def is_stamping(factory: object) -> bool:
+    return getattr(factory, STAMPS_CONTEXT, False)
 
 
 def run_in_context(fn: Callable[P, R]) -> Callable[P, R]:

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
 from random import random
 
-from ..config import LEVELS
-from .context import current
+from .context import RECORD_ATTRIBUTE, LogContext, current
+from .levels import LevelPolicy
 
 DEBUG_HEADER = "X-Debug-Log"
-_LEVELS = {name: logging.getLevelName(name) for name in LEVELS}
 
 
 def debug_enabled() -> bool:
@@ -60,28 +58,20 @@ def debug_reason(sent_token: str | None, configured_token: str, rate: float) -> 
 
 
 class LevelGate(logging.Filter):
-    """Drop records below their logger's configured level unless the request asked for DEBUG.
+    """Drop records below their logger's level unless their request asked for DEBUG.
 
-    ``base_level`` is LOG_LEVEL; ``logger_levels`` are the LOG_LEVELS overrides, matched by
-    logger name or dotted prefix. Only installed when per-request debug is possible.
+    Only installed when per-request debug is possible (the loggers then run at DEBUG). The
+    levels come from the one ``LevelPolicy``; the request is the record's own (stamped when
+    it was made), so a record that crossed threads is judged by the request it belongs to.
     """
 
-    def __init__(self, base_level: str, logger_levels: Mapping[str, str]) -> None:
+    def __init__(self, policy: LevelPolicy) -> None:
         super().__init__()
-        self.base = _LEVELS[base_level]
-        self.levels = {name: _LEVELS[level] for name, level in logger_levels.items()}
-        self._cache: dict[str, int] = {}
+        self.policy = policy
 
-    def threshold(self, name: str) -> int:
-        level = self._cache.get(name)
-        if level is None:
-            level = self.base
-            best = -1
-            for prefix, prefix_level in self.levels.items():
-                if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
-                    level, best = prefix_level, len(prefix)
-            self._cache[name] = level
-        return level
+    def allows(self, level: int, logger: str, context: LogContext) -> bool:
+        return level >= self.policy.level_for(logger) or context.debug_reason is not None
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= self.threshold(record.name) or debug_enabled()
+        context = getattr(record, RECORD_ATTRIBUTE, None) or current()
+        return self.allows(record.levelno, record.name, context)

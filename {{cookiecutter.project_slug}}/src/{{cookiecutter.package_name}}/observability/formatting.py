@@ -67,30 +67,49 @@ def record_message(record: logging.LogRecord) -> str:
         return f"{safe_repr(record.msg)} (message formatting failed with args {safe_repr(record.args)})"
 
 
-def build_event(record: logging.LogRecord, formatter: EventFormatter) -> dict[str, object]:
-    """The record as a redacted, JSON-ready dict with the fields in their fixed order."""
-    redactor = formatter.redactor
+def record_parts(record: logging.LogRecord, formatter: EventFormatter) -> tuple[object, ...]:
+    """What ``EventFormatter.line`` needs, read from a LogRecord."""
     fields = record.__dict__
-    # Stamped by the service's handlers on the logging thread; a handler of another kind
-    # (e.g. pytest's caplog) reads the context here instead.
+    # Stamped when the record was made (context.stamp_records); a record made by a factory
+    # that does not chain to ours is read at format time instead.
     context = fields.get(RECORD_ATTRIBUTE) or current()
     message = record.msg
     if message.__class__ is not str or record.args:  # a plain string needs no formatting
         message = record_message(record)
-    event = base_event(record.created, record.levelname, record.name, message, context, redactor)
-    if len(fields) > STANDARD_ATTRIBUTE_COUNT:
-        # makeRecord adds ``extra`` after the standard attributes: only the keys past them are
-        # looked at (NOT_EXTRA still guards against anything else added later).
-        add_extras(event, islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None), formatter)
+    # makeRecord adds ``extra`` after the standard attributes: only the keys past them are
+    # looked at (NOT_EXTRA still guards against anything else added later).
+    extras = islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None) if len(fields) > STANDARD_ATTRIBUTE_COUNT else ()
+    exc_type = None
     if record.exc_info and record.exc_info[0] is not None:
-        if not record.exc_text:
+        if not record.exc_text:  # cached on the record for every handler, as logging does
             record.exc_text = formatter.formatException(record.exc_info)
-        event["exc_type"] = record.exc_info[0].__name__
-        event["exc"] = redactor.exception_text(record.exc_text)
-    elif record.exc_text:  # came through a queue or pickle with the text only
-        event["exc"] = redactor.exception_text(record.exc_text)
-    if record.stack_info:
-        event["stack"] = redactor.exception_text(record.stack_info)
+        exc_type = record.exc_info[0].__name__
+    return record.created, record.levelname, record.name, message, context, extras, exc_type, record.exc_text
+
+
+def build_event(  # noqa: PLR0917 - the parts of one record, positional on the hot path
+    formatter: EventFormatter,
+    created: float,
+    level: str,
+    logger: str,
+    message: str,
+    context: LogContext,
+    extras: Iterable[tuple[object, object]] = (),
+    exc_type: str | None = None,
+    exc_text: str | None = None,
+    stack: str | None = None,
+) -> dict[str, object]:
+    """The record as a redacted, JSON-ready dict with the fields in their fixed order."""
+    redactor = formatter.redactor
+    event = base_event(created, level, logger, message, context, redactor)
+    if extras:
+        add_extras(event, extras, formatter)
+    if exc_type is not None:
+        event["exc_type"] = exc_type
+    if exc_text:  # also a record that came through a queue or pickle with the text only
+        event["exc"] = redactor.exception_text(exc_text)
+    if stack:
+        event["stack"] = redactor.exception_text(stack)
     return event
 
 
@@ -142,15 +161,15 @@ def add_extras(event: dict[str, object], items: Iterable[tuple[object, object]],
             event[name] = redactor.value(value)
 
 
-def fallback_line(record: logging.LogRecord, error: BaseException) -> dict[str, object]:
+def fallback_line(created: object, level: object, logger: object, error: BaseException) -> dict[str, object]:
     try:
-        ts = utc_timestamp(record.created)
+        ts = utc_timestamp(created)  # type: ignore[arg-type]
     except Exception:  # the timestamp itself may be what broke
         ts = utc_timestamp(time.time())
     return {
         "ts": ts,
-        "level": str(getattr(record, "levelname", "ERROR")),
-        "logger": str(getattr(record, "name", "-")),
+        "level": safe_repr(level) if level.__class__ is not str else level,
+        "logger": safe_repr(logger) if logger.__class__ is not str else logger,
         "msg": "log_record_unformattable",
         "error": type(error).__name__,
     }
@@ -191,10 +210,36 @@ class EventFormatter(logging.Formatter):
         return cached
 
     def format(self, record: logging.LogRecord) -> str:
+        """logging's entry point: the record's parts, then ``line``."""
         try:
-            return self.render(build_event(record, self))
-        except Exception as error:  # formatting never raises, and never drops the record
-            return self.render(fallback_line(record, error))
+            parts = record_parts(record, self)
+        except Exception as error:  # a record whose parts cannot be read still makes a line
+            return self.render(fallback_line(record.created, record.levelname, record.name, error))
+        return self.line(*parts, record.stack_info)  # type: ignore[arg-type]
+
+    def line(  # noqa: PLR0917 - see build_event
+        self,
+        created: float,
+        level: str,
+        logger: str,
+        message: str,
+        context: LogContext,
+        extras: Iterable[tuple[object, object]] = (),
+        exc_type: str | None = None,
+        exc_text: str | None = None,
+        stack: str | None = None,
+    ) -> str:
+        """The one way a line is made, for every record and for the request summary alike.
+
+        Never raises, and never drops the record: if building or rendering fails, the line
+        says so (``log_record_unformattable``) with the record's time, level and logger.
+        """
+        try:
+            return self.render(
+                build_event(self, created, level, logger, message, context, extras, exc_type, exc_text, stack)
+            )
+        except Exception as error:
+            return self.render(fallback_line(created, level, logger, error))
 
     def render(self, event: dict[str, object]) -> str:
         raise NotImplementedError

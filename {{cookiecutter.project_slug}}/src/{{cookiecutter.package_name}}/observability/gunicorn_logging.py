@@ -10,7 +10,6 @@ with the request ID, from structured values.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -53,6 +52,4 @@ class GunicornLogger(Logger):
                 logger.removeHandler(handler)
                 handler.close()
             logger.propagate = True
-        if settings is not None and "gunicorn.error" not in settings.log_levels:
-            self.error_log.setLevel(logging.INFO)
         _master_started = True

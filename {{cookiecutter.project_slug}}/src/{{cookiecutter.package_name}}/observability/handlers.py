@@ -6,10 +6,6 @@ handler reports its first failure once, in one line on stderr, and keeps droppin
 quietly after that while the service keeps answering. A stream whose reader has gone (a
 broken pipe) is pointed at ``/dev/null``, so the interpreter's own flush of ``sys.stdout`` at
 exit adds no ``Exception ignored ... BrokenPipeError`` after that one line.
-
-The handlers also stamp each record with its request's context (see ``context.py``),
-including a record about an exception that escaped a request, logged after that request's
-context was reset (``remember_context``).
 """
 
 from __future__ import annotations
@@ -20,27 +16,8 @@ import os
 import sys
 from typing import TextIO
 
-from .context import MISSING, LogContext
-from .context import current as current_context
-
-# Where an exception that escaped a request keeps that request's context (see remember_context).
-EXCEPTION_CONTEXT = "_request_log_context"
 # Errors after which a stream's file descriptor can never take another line.
 DEAD_STREAM_ERRNOS = frozenset({errno.EPIPE, errno.EBADF})
-
-
-def remember_context(error: BaseException, context: LogContext) -> None:
-    """Attach ``context`` to an exception leaving a request.
-
-    The server logs it only after the request's context was reset: gunicorn closes the body
-    (which ends the request) before it logs "Error handling request". The context travels
-    with the exception object, not in a variable, so it reaches exactly the records that
-    carry this exception, and nothing after or elsewhere. The first request to tag an
-    exception keeps it.
-    """
-    attributes = getattr(error, "__dict__", None)
-    if attributes is not None and context.request_id is not MISSING:
-        attributes.setdefault(EXCEPTION_CONTEXT, context)
 
 
 def detach_dead_stream(stream: TextIO) -> None:
@@ -91,29 +68,11 @@ class ReportOnce:
 
 
 class ServiceHandler(ReportOnce, logging.Handler):
-    """Base of the service's sinks.
+    """Base of the service's sinks: ``emit`` formats, ``write_line`` writes.
 
-    ``handle`` does what ``Handler.handle`` does (filters, then ``emit`` under the lock), and
-    first stamps the request context on the record, on the thread that logged it. Subclasses
-    implement ``write_line``, which the request summary also calls directly (see
-    ``direct_write.py``).
+    Subclasses implement ``write_line``, which the request summary may also call with a line
+    the same formatter made (see ``pipeline.py``).
     """
-
-    def handle(self, record: logging.LogRecord) -> bool | logging.LogRecord:  # type: ignore[override]
-        context = current_context()
-        if record.exc_info and context.request_id is MISSING:
-            # Outside any request, a record about an exception that escaped one belongs to it.
-            context = getattr(record.exc_info[1], EXCEPTION_CONTEXT, None) or context
-        record._log_context = context  # type: ignore[attr-defined]
-        if self.filters:
-            result = self.filter(record)
-            if not result:
-                return False
-            if isinstance(result, logging.LogRecord):  # Python 3.12+: a filter may swap the record
-                record = result
-        with self.lock:  # type: ignore[union-attr]
-            self.emit(record)
-        return True
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

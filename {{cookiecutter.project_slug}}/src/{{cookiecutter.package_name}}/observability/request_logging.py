@@ -15,11 +15,12 @@ body the server closes before its end (the client went away) is ``aborted``, not
 a body that raises is ``stream_failed`` and a 500.
 
 An exception that escapes a request (a failed stream, or one Flask let through) carries the
-request's context (``handlers.remember_context``), so the server's own line about it, logged
+request's context (``context.remember_context``), so the server's own line about it, logged
 after the context was reset (gunicorn's "Error handling request"), still names the request.
 
-The summary is written the cheapest way that gives the same line: straight to the service's
-sinks when nothing else would see the record (``direct_write.py``), else through logging.
+The summary goes through ``Pipeline.emit``: the formatter's one entry point makes its line,
+written straight to the service's sinks when nothing else would see the record, else
+through logging (``pipeline.py``).
 """
 
 from __future__ import annotations
@@ -36,11 +37,19 @@ from flask import Flask
 from werkzeug.datastructures import EnvironHeaders
 
 from ..config import Settings
-from .context import MISSING, LogContext, bind, current, new_request_id, trace_id_from, unbind, valid_request_id
-from .debug import DEBUG_HEADER, LevelGate, debug_reason
-from .direct_write import direct_sinks, write_summary
-from .handlers import remember_context
-from .redaction import Redactor
+from .context import (
+    MISSING,
+    LogContext,
+    bind,
+    current,
+    new_request_id,
+    remember_context,
+    trace_id_from,
+    unbind,
+    valid_request_id,
+)
+from .debug import DEBUG_HEADER, debug_reason
+from .pipeline import Pipeline
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -88,16 +97,18 @@ def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[i
 
 
 class RequestLogging:
-    def __init__(self, app: WSGIApp, settings: Settings) -> None:
+    def __init__(self, app: WSGIApp, settings: Settings, pipeline: Pipeline) -> None:
         self.app = app
+        self.pipeline = pipeline
         self.slow_ms = settings.slow_request_ms
         self.token = settings.debug_log_token
         self.sample_rate = settings.log_sample_rate
         self.debug_possible = settings.per_request_debug_possible
-        self.redactor = Redactor(settings.log_redact_keys)
+        # The service's one redactor: query strings are redacted by the same policy as lines.
+        self.redactor = pipeline.redactor
         # Whether request_started is wanted for every request (http at DEBUG by configuration).
         # With per-request debug possible the loggers run at DEBUG, so isEnabledFor can't say.
-        self.started_always = LevelGate(settings.log_level, settings.log_levels).threshold(log.name) <= logging.DEBUG
+        self.started_always = pipeline.policy.level_for(log.name) <= logging.DEBUG
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
@@ -203,30 +214,21 @@ class RequestLogging:
         reason: str | None,
         aborted: bool = False,
     ) -> None:
-        """``request_completed`` (and ``slow_request``). ``aborted`` (a streamed body the client
-        left) adds a field the direct write does not carry, so it goes through logging."""
+        """``request_completed`` (and ``slow_request``), through the pipeline's one entry point."""
         elapsed = int((time.perf_counter() - start) * 100_000 + 0.5) / 100  # ms, 2 places; cheaper than round()
-        level = logging.ERROR if status >= 500 else logging.INFO
-        if log.isEnabledFor(level):
-            sinks = direct_sinks(log, level) if reason is None and not aborted else None
-            if sinks is not None:
-                write_summary(
-                    sinks, log.name, level, status=status, duration_ms=elapsed, size=size, content_type=content_type
-                )
-            else:
-                # makeRecord + handle rather than log.info(extra=...): the same record, without
-                # extra's per-key collision checks (these names cannot collide).
-                record = log.makeRecord(
-                    log.name, level, "(unknown file)", 0, "request_completed", (), None, "(unknown function)"
-                )
-                record.__dict__.update(status=status, duration_ms=elapsed, size=size, content_type=content_type)
-                if aborted:
-                    record.aborted = True
-                if reason is not None:
-                    record.debug_reason = reason
-                    if reason == "sampled":
-                        record.sample_rate = self.sample_rate
-                log.handle(record)
+        fields: list[tuple[str, object]] = [
+            ("status", status),
+            ("duration_ms", elapsed),
+            ("size", size),
+            ("content_type", content_type),
+        ]
+        if aborted:
+            fields.append(("aborted", True))
+        if reason is not None:
+            fields.append(("debug_reason", reason))
+            if reason == "sampled":
+                fields.append(("sample_rate", self.sample_rate))
+        self.pipeline.emit(log, logging.ERROR if status >= 500 else logging.INFO, "request_completed", fields)
         if self.slow_ms and elapsed > self.slow_ms:
             log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": self.slow_ms})
 
@@ -283,5 +285,5 @@ class StreamedBody:
             self.on_close(self.size, self.failed, not (self.finished or self.failed))
 
 
-def init_request_logging(app: Flask, settings: Settings) -> None:
-    app.wsgi_app = RequestLogging(app.wsgi_app, settings)  # type: ignore[method-assign]
+def init_request_logging(app: Flask, settings: Settings, pipeline: Pipeline) -> None:
+    app.wsgi_app = RequestLogging(app.wsgi_app, settings, pipeline)  # type: ignore[method-assign]

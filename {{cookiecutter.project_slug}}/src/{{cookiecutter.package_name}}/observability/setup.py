@@ -5,8 +5,13 @@
 idempotent: handlers it installed before are closed and replaced, never stacked, so a second
 ``create_app`` adds no handler and no line is printed twice.
 
-Pipeline per handler: the handler stamps the request context on the logging thread ->
-LevelGate (only when per-request debug is possible) -> formatter (redaction + rendering).
+Per record: the record factory stamps the request context where the record is made ->
+the logger's level -> each sink: the gate (only when per-request debug is possible) ->
+the formatter (redaction + rendering) -> the write.
+
+Process-wide state this module sets, all of it here: the root logger's handlers and level,
+the levels of the loggers ``LevelPolicy`` names, the record factory (``stamp_records``),
+``logging.captureWarnings``, the stdlib's record-attribute switches, and ``_active``.
 """
 
 from __future__ import annotations
@@ -15,25 +20,27 @@ import logging
 from typing import TextIO
 
 from ..config import Settings
+from .context import stamp_records
 from .debug import LevelGate
-from .formatting import JsonFormatter, TextFormatter
-from .handlers import StdoutSink, StreamSink
+from .formatting import EventFormatter, JsonFormatter, TextFormatter
+from .handlers import ServiceHandler, StdoutSink, StreamSink
+from .levels import LevelPolicy
+from .pipeline import Pipeline
 from .redaction import Redactor
 
 # Marks handlers this module owns, so reconfiguring replaces exactly those.
 OWNED = "_service_owned_handler"
-DEFAULT_LOGGER_LEVELS = {"werkzeug": "WARNING"}
-# Loggers whose level the last configuration set, reset before the next one applies its own.
-_levelled_loggers: set[str] = set()
+# The pipeline installed last: the next configuration undoes the logger levels it set.
+_active: Pipeline | None = None
 
 
-def build_formatter(settings: Settings) -> logging.Formatter:
+def build_formatter(settings: Settings) -> EventFormatter:
     redactor = Redactor(settings.log_redact_keys)
     return JsonFormatter(redactor) if settings.log_format == "json" else TextFormatter(redactor)
 
 
-def build_handlers(settings: Settings, stream: TextIO | None) -> list[logging.Handler]:
-    handlers: list[logging.Handler] = []
+def build_handlers(settings: Settings, stream: TextIO | None) -> list[ServiceHandler]:
+    handlers: list[ServiceHandler] = []
     file_settings = settings.file
     if file_settings is None or file_settings.to_stdout:
         handlers.append(StreamSink(stream) if stream is not None else StdoutSink())
@@ -65,24 +72,37 @@ def skip_unused_record_attributes() -> None:
     logging.logAsyncioTasks = False  # Python 3.12+; harmless before
 
 
-def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+def apply_levels(policy: LevelPolicy, gated: bool) -> None:
+    """Logger levels from the policy; with the gate, every named logger lets DEBUG through
+    and the gate applies the same policy per record (a debug request sees everything)."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if gated else policy.base)
+    if _active is not None:
+        for name in _active.policy.levels:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    for name, level in policy.levels.items():
+        logging.getLogger(name).setLevel(logging.DEBUG if gated else level)
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> Pipeline:
+    """Install the pipeline ``settings`` describe (to ``stream`` instead of stdout, for the
+    benchmark and tests) and return it."""
+    global _active
     skip_unused_record_attributes()
+    stamp_records()
     root = logging.getLogger()
     remove_owned_handlers(root)
+    policy = LevelPolicy(settings.log_level, settings.log_levels)
+    gate = LevelGate(policy) if settings.per_request_debug_possible else None
     formatter = build_formatter(settings)
-    gate = LevelGate(settings.log_level, settings.log_levels) if settings.per_request_debug_possible else None
-    for handler in build_handlers(settings, stream):
-        setattr(handler, OWNED, True)
+    sinks = build_handlers(settings, stream)
+    for sink in sinks:
+        setattr(sink, OWNED, True)
         if gate is not None:
-            handler.addFilter(gate)
-        handler.setFormatter(formatter)
-        root.addHandler(handler)
-    # With the gate installed the loggers must let DEBUG through; the gate decides per request.
-    root.setLevel("DEBUG" if gate is not None else settings.log_level)
-    for name in _levelled_loggers:
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    _levelled_loggers.clear()
-    for name, level in {**DEFAULT_LOGGER_LEVELS, **settings.log_levels}.items():
-        logging.getLogger(name).setLevel(level)
-        _levelled_loggers.add(name)
+            sink.addFilter(gate)
+        sink.setFormatter(formatter)
+        root.addHandler(sink)
+    apply_levels(policy, gate is not None)
     logging.captureWarnings(True)
+    _active = Pipeline(formatter, tuple(sinks), policy, gate)
+    return _active
