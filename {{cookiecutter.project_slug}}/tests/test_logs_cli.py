@@ -1,19 +1,20 @@
 """``flask logs``: trace, slow and errors, run on log lines the real service wrote.
 
-The app below logs through its configured JSON pipeline; the captured lines are written to
+The app below logs through its configured pipeline, in JSON and in text (the tests on real
+logs run in both formats and must get the same answers); the captured lines are written to
 a rotated set of files (the oldest gzipped), with junk lines mixed in, and the commands are
-run on those files through Flask's CLI runner.
+run on those files through Flask's CLI runner. The modules' own tests are in
+``test_logs_reading.py``, ``test_logs_records.py``, ``test_logs_render.py`` and
+``test_logs_errors.py``.
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import logging
 import sys
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,19 +22,11 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
-from {{ cookiecutter.package_name }} import logs_cli
-from {{ cookiecutter.package_name }}.logs_cli import (
-    Failure,
-    ReadStats,
-    clean,
-    exception_headline,
-    failing_requests,
-    iter_lines,
-    logs_group,
-    parse_record,
-    read_records,
-)
+from {{ cookiecutter.package_name }}.logs import logs_group
+from {{ cookiecutter.package_name }}.logs.reading import parse_record
 from {{ cookiecutter.package_name }}.observability import StepTimer, track_dependency
+from {{ cookiecutter.package_name }}.observability.formatting import TextFormatter
+from {{ cookiecutter.package_name }}.observability.parsing import parse_line
 
 REQUESTS = (
     ("req-fast", "/health"),
@@ -43,13 +36,20 @@ REQUESTS = (
     ("req-503", "/unavailable"),
     ("req-esc", "/echo/%1B%5B31mred%E2%80%AE"),
 )
-JUNK = ["not json at all", "", "2026-01-01T00:00:00.000Z INFO http request_completed status=200", "[1, 2]"]
-TORN = '{"ts":"2026-01-01T00:00:00.000Z","level":"INFO","logger":"http","msg":"requ'
+# Text-format lines are records; a line in gunicorn's own format (not the service's) is not.
+JUNK = ["not json at all", "", "[2026-01-01 00:00:00 +0000] [7] [INFO] Booting worker with pid: 7", "[1, 2]"]
+TEXT_LINE = "2026-01-01T00:00:00.000Z INFO http request_completed status=200"
+TORN = {
+    "json": '{"ts":"2026-01-01T00:00:00.000Z","level":"INFO","logger":"http","msg":"requ',
+    "text": '2026-01-01T00:00:00.000Z INFO http "requ',
+}
+# The tests on logs the app wrote run in both formats (the fixture below is the default).
+BOTH_FORMATS = pytest.mark.parametrize("log_format", ["json", "text"])
 
 
 @pytest.fixture
 def log_format() -> str:
-    """The CLI reads JSON lines, so this module's apps log JSON only."""
+    """Tests on hand-written lines need one app only; BOTH_FORMATS overrides this."""
     return "json"
 
 
@@ -98,7 +98,7 @@ class Baked:
 
 
 @pytest.fixture
-def baked(app: Flask, logs, tmp_path: Path) -> Baked:
+def baked(app: Flask, logs, tmp_path: Path, log_format: str) -> Baked:
     """Serve every request, then write what was logged as app.log.2.gz, app.log.1, app.log."""
     client = app.test_client()
     for request_id, path in REQUESTS:
@@ -107,13 +107,13 @@ def baked(app: Flask, logs, tmp_path: Path) -> Baked:
     for record in logs.read():
         records.setdefault(str(record["request_id"]), []).append(record)
     lines = logs.raw
-    first_work = next(i for i, line in enumerate(lines) if '"request_id":"req-work"' in line)
+    first_work = next(i for i, line in enumerate(lines) if parse_line(line)["request_id"] == "req-work")
     oldest, older, newest = tmp_path / "app.log.2.gz", tmp_path / "app.log.1", tmp_path / "app.log"
     with gzip.open(oldest, "wt", encoding="utf-8") as stream:
         stream.write("".join(line + "\n" for line in lines[:first_work]))
     # A rotation point inside req-work, so trace must join two files.
     older.write_text("".join(line + "\n" for line in [*JUNK, *lines[first_work : first_work + 1]]), "utf-8")
-    newest.write_text("".join(line + "\n" for line in lines[first_work + 1 :]) + TORN, "utf-8")
+    newest.write_text("".join(line + "\n" for line in lines[first_work + 1 :]) + TORN[log_format], "utf-8")
     return Baked([str(oldest), str(older), str(newest)], records)
 
 
@@ -127,6 +127,7 @@ def all_text(files: list[str]) -> str:
     )
 
 
+@BOTH_FORMATS
 @pytest.mark.parametrize("reverse", [False, True])
 def test_trace_shows_the_request_in_time_order(app: Flask, baked: Baked, reverse: bool) -> None:
     files = baked.files[::-1] if reverse else baked.files
@@ -143,6 +144,7 @@ def test_trace_shows_the_request_in_time_order(app: Flask, baked: Baked, reverse
     assert [line.startswith(">>") for line in timeline] == [r["msg"] == "dependency_call" for r in expected]
 
 
+@BOTH_FORMATS
 def test_trace_names_the_first_problem_and_each_share_of_the_time(app: Flask, baked: Baked) -> None:
     result = run(app, "trace", "req-work", *baked.files)
     lines = result.stdout.splitlines()
@@ -161,6 +163,7 @@ def test_trace_names_the_first_problem_and_each_share_of_the_time(app: Flask, ba
             assert f"{record['duration_ms'] / total * 100:.1f}%" in row
 
 
+@BOTH_FORMATS
 def test_trace_of_a_failing_request_shows_its_exception(app: Flask, baked: Baked) -> None:
     result = run(app, "trace", "req-boom", *baked.files)
     lines = result.stdout.splitlines()
@@ -174,6 +177,7 @@ def test_trace_of_a_failing_request_shows_its_exception(app: Flask, baked: Baked
     assert "    at row 7" in lines
 
 
+@BOTH_FORMATS
 def test_trace_of_an_unknown_request_id_fails_on_stderr(app: Flask, baked: Baked) -> None:
     result = run(app, "trace", "no-such-id", *baked.files)
     assert result.exit_code == 1
@@ -181,6 +185,7 @@ def test_trace_of_an_unknown_request_id_fails_on_stderr(app: Flask, baked: Baked
     assert "no records with request_id 'no-such-id'" in result.stderr
 
 
+@BOTH_FORMATS
 def test_slow_lists_the_slowest_requests_first(app: Flask, baked: Baked) -> None:
     completed = [r for rs in baked.records.values() for r in rs if r["msg"] == "request_completed"]
     expected = sorted(completed, key=lambda r: r["duration_ms"], reverse=True)
@@ -198,6 +203,7 @@ def test_slow_lists_the_slowest_requests_first(app: Flask, baked: Baked) -> None
     assert durations == sorted(durations, reverse=True)
 
 
+@BOTH_FORMATS
 def test_errors_lists_each_failing_request_with_its_first_error(app: Flask, baked: Baked) -> None:
     result = run(app, "errors", *baked.files)
     assert result.exit_code == 0, result.stderr
@@ -210,6 +216,7 @@ def test_errors_lists_each_failing_request_with_its_first_error(app: Flask, bake
     assert unavailable.endswith("request_completed")
 
 
+@BOTH_FORMATS
 @pytest.mark.parametrize("args", [[], ["-"]])
 def test_stdin_is_read_without_files_or_with_dash(app: Flask, baked: Baked, args: list[str]) -> None:
     from_files = run(app, "slow", *baked.files)
@@ -219,21 +226,30 @@ def test_stdin_is_read_without_files_or_with_dash(app: Flask, baked: Baked, args
     assert "req-work" in run(app, "trace", "req-work", *args, stdin=all_text(baked.files)).stdout
 
 
+@BOTH_FORMATS
 @pytest.mark.parametrize("args", [["trace", "req-work"], ["slow"], ["errors"]])
 def test_skipped_lines_are_counted_on_stderr(app: Flask, baked: Baked, args: list[str]) -> None:
     result = run(app, *args, *baked.files)
     assert result.exit_code == 0
-    assert "skipped 5 lines that were not JSON log records" in result.stderr
+    assert "skipped 5 lines that were not log records" in result.stderr
     assert "skipped" not in result.stdout
 
 
-def test_text_format_input_gets_a_hint(app: Flask) -> None:
-    result = run(app, "slow", stdin=JUNK[2] + "\n")
-    assert "skipped 1 line that was not a JSON log record" in result.stderr
-    assert "reads LOG_FORMAT=json" in result.stderr
+def test_a_text_format_line_is_a_record(app: Flask) -> None:
+    line = TEXT_LINE + " request_id=r1 method=GET path=/x duration_ms=12.5"
+    result = run(app, "slow", stdin=f"{line}\n")
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[1].split() == ["12.50", "200", "GET", "/x", "r1", "2026-01-01T00:00:00.000Z"]
+
+
+def test_input_without_any_record_gets_a_hint(app: Flask) -> None:
+    result = run(app, "slow", stdin="\n".join(JUNK) + "\n")
+    assert "skipped 4 lines that were not log records" in result.stderr
+    assert "no log records at all: this tool reads the service's own lines, JSON or text" in result.stderr
     assert result.stdout == ""
 
 
+@BOTH_FORMATS
 @pytest.mark.parametrize("args", [["trace", "req-esc"], ["slow"], ["errors"]])
 def test_control_characters_in_logged_values_are_escaped(app: Flask, baked: Baked, args: list[str]) -> None:
     assert any("\x1b" in str(r["path"]) for r in baked.records["req-esc"])
@@ -250,6 +266,7 @@ def test_missing_files_are_a_usage_error(app: Flask, tmp_path: Path) -> None:
     assert "does not exist" in result.stderr
 
 
+@BOTH_FORMATS
 def test_a_truncated_gzip_file_keeps_what_was_read(app: Flask, baked: Baked, tmp_path: Path) -> None:
     whole = gzip.compress(all_text(baked.files[1:]).encode())
     cut = tmp_path / "cut.log.gz"
@@ -257,70 +274,6 @@ def test_a_truncated_gzip_file_keeps_what_was_read(app: Flask, baked: Baked, tmp
     result = run(app, "slow", str(cut))
     assert "warning:" in result.stderr
     assert "req-slow" in result.stdout
-
-
-@pytest.mark.parametrize(
-    ("line", "parsed"),
-    [
-        ('{"msg":"ok"}\n', {"msg": "ok"}),
-        ("  {}  ", {}),
-        ("[1, 2]", None),
-        ('"text"', None),
-        ("", None),
-        (TORN, None),
-        ('{"a":' + "[" * 100_000, None),
-    ],
-)
-def test_parse_record_accepts_json_objects_only(line: str, parsed: object) -> None:
-    assert parse_record(line) == parsed
-
-
-def test_overlong_lines_are_skipped_without_being_held() -> None:
-    stream = io.BytesIO(b'{"a":1}\n' + b"x" * 50 + b"\n" + b'{"b":2}')
-    assert list(iter_lines(stream, max_bytes=20)) == ['{"a":1}\n', None, '{"b":2}']
-
-
-def test_read_records_counts_what_it_skips(tmp_path: Path) -> None:
-    path = tmp_path / "mixed.log"
-    path.write_text('{"msg":"a"}\nnoise\n\n{"msg":"b"}\n', "utf-8")
-    stats = ReadStats()
-    assert [r["msg"] for r in read_records([str(path)], stats)] == ["a", "b"]
-    assert (stats.records, stats.skipped) == (2, 2)
-
-
-def test_clean_escapes_terminal_controls() -> None:
-    assert clean("plain text") == "plain text"
-    assert clean("\x1b[2J\u202e\x85\n") == "\\x1b[2J\\u202e\\x85\\n"
-    assert clean("abcdef", limit=3) == "abc..."
-
-
-def test_exception_headline_picks_the_raised_exception() -> None:
-    chained = "Traceback...\nKeyError: 'x'\n\nDuring handling...\nTraceback...\napp.errors.PricingError: no price\nmore"
-    assert exception_headline({"exc_type": "PricingError", "exc": chained}) == "app.errors.PricingError: no price"
-    assert exception_headline({"exc_type": "ValueError"}) == "ValueError"
-    assert exception_headline({}) == ""
-
-
-def test_failing_requests_stay_bounded_and_stream() -> None:
-    def record(request_id: str, msg: str, level: str = "ERROR", status: int | None = None) -> dict[str, object]:
-        return {"request_id": request_id, "msg": msg, "level": level, "status": status}
-
-    records = [
-        record("a", "db_failed"),
-        record("b", "cache_failed"),
-        record("c", "queue_failed"),
-        record("a", "request_completed", status=500),
-        record("d", "request_completed", level="INFO", status=200),
-        record("-", "startup_failed"),
-    ]
-    failures: list[Failure] = list(failing_requests(records, max_pending=1))
-    assert [(f.request_id, f.msg, f.status) for f in failures] == [
-        ("a", "db_failed", None),  # pushed out of the bounded pending set before it completed
-        ("b", "cache_failed", None),
-        ("a", "request_completed", 500),
-        ("c", "queue_failed", None),
-    ]
-    assert json.dumps([f.request_id for f in failing_requests(records)]) == '["a", "b", "c"]'
 
 
 # --- Hostile input: no line may stop the reading with a traceback -----------------------
@@ -362,7 +315,7 @@ def test_numbers_past_float_range_are_skipped_and_counted(app: Flask, args: list
     hostile = with_field(GOOD.replace('"ts":"2026-01-01T00:00:00Z"', '"ts":"2026-01-01T00:00:01Z"'), key, digits)
     result = run(app, *args, stdin=f"{GOOD}\n{hostile}\n")
     assert result.exit_code == 0, result.output
-    assert "skipped 1 line that was not a JSON log record" in result.stderr
+    assert "skipped 1 line that was not a log record" in result.stderr
     expected = {"trace": ", 1 record from ", "slow": "12.50     503  GET", "errors": "503 r1 GET /x"}[args[0]]
     assert expected in result.stdout
     # Only the fields the commands compute with are checked: a huge number elsewhere is shown.
@@ -378,42 +331,11 @@ def test_deeply_nested_lines_are_skipped_and_counted(app: Flask, args: list[str]
     deep = [with_field(GOOD, "note", "[" * depth + "]" * depth) for depth in depths]
     result = run(app, *args, stdin="\n".join([GOOD, *deep]) + "\n")
     assert result.exit_code == 0, result.output
-    assert f"skipped {len(deep)} lines that were not JSON log records" in result.stderr
+    assert f"skipped {len(deep)} lines that were not log records" in result.stderr
     assert "r1" in result.stdout
     # The limit is on real nesting (the record is level 1), not on brackets inside strings.
     assert parse_record(with_field(GOOD, "note", "[" * 99 + "]" * 99)) is not None
     assert parse_record(with_field(GOOD, "note", json.dumps("[{" * 500))) is not None
-
-
-def test_errors_evicts_the_oldest_pending_failure_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past ``max_pending``, failures go out oldest first, none lost or repeated, also when
-    requests in the middle complete. Eviction is OrderedDict.popitem(last=False), O(1) by
-    construction: on a plain dict, next(iter()) steps over every slot deleted at its front,
-    which made errors quadratic past MAX_PENDING_FAILURES (not timed here: asserted by type)."""
-    evictions: list[bool] = []
-
-    class RecordingOrderedDict(OrderedDict):
-        def popitem(self, last: bool = True) -> tuple[object, object]:
-            evictions.append(last)
-            return super().popitem(last)
-
-    monkeypatch.setattr(logs_cli, "OrderedDict", RecordingOrderedDict)
-    records: list[dict[str, object]] = []
-    completed: set[str] = set()
-    for i in range(2000):
-        records.append({"request_id": f"r{i}", "msg": "failed", "level": "ERROR"})
-        if i % 3 == 2:  # the one before is still pending (max_pending=5): complete it from the middle
-            records.append({"request_id": f"r{i - 1}", "msg": "request_completed", "level": "INFO", "status": 502})
-            completed.add(f"r{i - 1}")
-
-    failures = list(failing_requests(records, max_pending=5))
-    ids = [f.request_id for f in failures]
-    assert sorted(ids) == sorted(f"r{i}" for i in range(2000))
-    assert all(f.status == 502 for f in failures if f.request_id in completed)
-    unfinished = [f.request_id for f in failures if f.status is None]
-    assert unfinished == [f"r{i}" for i in range(2000) if f"r{i}" not in completed]
-    assert len(evictions) >= len(unfinished) - 5
-    assert not any(evictions)  # every eviction took the front: popitem(last=False)
 
 
 def test_trace_takes_a_request_id_that_starts_with_a_dash(app: Flask, tmp_path: Path) -> None:
@@ -430,3 +352,47 @@ def test_trace_takes_a_request_id_that_starts_with_a_dash(app: Flask, tmp_path: 
     helped = run(app, "trace", "--help")
     assert helped.exit_code == 0
     assert "REQUEST_ID [FILE]..." in helped.stdout
+
+
+# --- Text format: the same records written as text give the same answers -----------------
+
+
+def as_text(line: str) -> str:
+    """A JSON record line as the service's text formatter writes the same event; other lines
+    (junk, the torn one) unchanged."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return line
+    return TextFormatter().render(event) if isinstance(event, dict) else line
+
+
+@pytest.mark.parametrize(
+    "args", [["trace", "req-work"], ["trace", "req-boom"], ["trace", "req-esc"], ["slow"], ["errors"]]
+)
+def test_text_lines_give_the_same_output_as_json(app: Flask, baked: Baked, tmp_path: Path, args: list[str]) -> None:
+    """Every record of the JSON files, rewritten as text: byte for byte the same output."""
+    text_files = []
+    for index, path in enumerate(baked.files):
+        target = tmp_path / f"as-text.{index}.log"
+        target.write_text("\n".join(as_text(line) for line in all_text([path]).split("\n")), "utf-8")
+        text_files.append(str(target))
+    assert '"request_id":' not in all_text(text_files)
+    from_json, from_text = run(app, *args, *baked.files), run(app, *args, *text_files)
+    assert from_json.exit_code == from_text.exit_code == 0
+    assert from_text.stdout == from_json.stdout
+    assert from_text.stderr == from_json.stderr
+
+
+@pytest.mark.parametrize("args", [["trace", "r1"], ["slow"], ["errors"]])
+def test_hostile_text_lines_are_skipped_like_json_ones(app: Flask, args: list[str]) -> None:
+    hostile = [
+        with_field(GOOD, key, digits) for key in ("duration_ms", "status") for digits in ("9" * 310, "-" + "9" * 400)
+    ]
+    hostile += [with_field(GOOD, "note", "[" * depth + "]" * depth) for depth in (101, 500)]
+    lines = [as_text(line) for line in [GOOD, *hostile]]
+    assert not any(line.startswith("{") for line in lines)
+    result = run(app, *args, stdin="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert f"skipped {len(hostile)} lines that were not log records" in result.stderr
+    assert "r1" in result.stdout

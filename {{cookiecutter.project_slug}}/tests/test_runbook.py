@@ -2,7 +2,8 @@
 
 Every ```bash block in README.md preceded by ``<!-- runbook-test -->`` is extracted and each
 of its commands is run with ``RID`` (a request ID) and ``LOG`` (a log file) set, so the
-runbook cannot drift from the tools it tells people to use.
+runbook cannot drift from the tools it tells people to use. ``flask logs`` commands run on
+a log file in each format, ``jq`` commands on JSON only.
 """
 
 from __future__ import annotations
@@ -36,11 +37,8 @@ def runbook_commands() -> list[str]:
 
 
 COMMANDS = runbook_commands()
-
-
-@pytest.fixture
-def log_format() -> str:
-    return "json"  # the runbook's tools read JSON lines
+# (command, log format of the file it reads): jq reads JSON lines only.
+CASES = [(c, f) for c in COMMANDS for f in ("json", "text") if f == "json" or not c.startswith("jq ")]
 
 
 @pytest.fixture
@@ -77,7 +75,7 @@ def test_readme_has_runbook_commands() -> None:
     assert any(" logs errors " in c for c in COMMANDS)
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(("command", "log_format"), CASES)
 def test_runbook_command_works_on_real_logs(command: str, log_file: Path) -> None:
     if command.startswith("jq ") and shutil.which("jq") is None:
         pytest.skip("jq is not installed")

@@ -13,7 +13,7 @@ from flask import Flask
 
 from .config import Settings, load_settings
 from .errors import register_errorhandlers
-from .logs_cli import logs_group
+from .logs import logs_group
 from .observability.request_logging import init_request_logging
 from .observability.setup import configure_logging
 from .routes import bp as routes_bp

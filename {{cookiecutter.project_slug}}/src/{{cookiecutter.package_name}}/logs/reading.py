@@ -1,0 +1,152 @@
+"""Files -> lines -> records, one line at a time, counting what is not a record.
+
+Why a module: every command reads the same way, and reading is where hostile input is met.
+Files are read in the order given (oldest rotated file first; ``.gz`` is decompressed; no
+file or ``-`` means stdin), line by line, so memory stays bounded whatever the file size.
+
+A line is a record in either of the service's formats. A line starting with ``{`` is JSON
+(the fast path); a line starting with an RFC 3339 timestamp and a space is tried as a
+``LOG_FORMAT=text`` line, read by the service's own parser (``observability/parsing.py``).
+Anything else (torn, blank, foreign, an array) is skipped and counted in ``ReadStats``.
+
+Hostile lines must not stop the reading with a traceback. A record nesting deeper than
+``MAX_NESTING`` (the service writes a few levels; ~1000 would overflow the stack when a value
+is printed) or whose ``duration_ms`` or ``status`` is an integer no float can hold (JSON
+allows 310+ digits) is skipped and counted like a torn line. These checks stay cheap: only
+the two numeric fields are looked at, and only a line with more than ``MAX_NESTING``
+brackets has its depth measured.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO
+
+import click
+
+from ..observability.parsing import parse_text_line
+from .records import Record
+
+STDIN = "-"
+# Longer lines are skipped unread: the formatter bounds a record well below this.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# The service's records nest a few levels (redaction stops at 6); near 1000, printing a
+# value overflows the stack. Deeper records are skipped as unreadable.
+MAX_NESTING = 100
+# The numbers the commands compute with; a huge JSON integer here cannot become a float.
+NUMERIC_FIELDS = ("duration_ms", "status")
+# How a text-format line starts: its ts (RFC 3339, as the formatter writes it), then a space.
+TEXT_LINE_START = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}) "
+)
+
+
+@dataclass
+class ReadStats:
+    """What reading saw besides records: skipped lines and unreadable file tails."""
+
+    records: int = 0
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_record(line: str) -> Record | None:
+    """The record on this line, a JSON object or a text-format line; None for anything else
+    (torn, blank, foreign, an array) and for a record the commands could not handle
+    (see ``is_usable``)."""
+    text = line.strip()
+    try:
+        if text.startswith("{"):
+            value = json.loads(text)
+        elif TEXT_LINE_START.match(text):
+            value = parse_text_line(text)
+        else:
+            return None
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) and is_usable(value, text) else None
+
+
+def is_usable(record: Record, line: str) -> bool:
+    """False for a record that parses but would crash a command: a numeric field past float
+    range, or nesting past ``MAX_NESTING``. Cheap on ordinary lines: a line with fewer
+    brackets than the limit cannot nest that deep, so only bracket-heavy lines are walked."""
+    for key in NUMERIC_FIELDS:
+        if overflows_float(record.get(key)):
+            return False
+    if line.count("{") + line.count("[") <= MAX_NESTING:
+        return True
+    return not nests_deeper(record, MAX_NESTING)
+
+
+def overflows_float(value: object) -> bool:
+    """An integer too large for a float (JSON has no limit), which ``float()`` refuses."""
+    if type(value) is not int:  # exact type: JSON makes no subclasses, and bools are not counts
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return True
+    return False
+
+
+def nests_deeper(value: dict | list, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels (``value`` itself is 1).
+
+    Iterative, so measuring a deep value cannot overflow the stack the way printing it would.
+    """
+    stack: list[tuple[dict | list, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def iter_lines(stream: IO[bytes], max_bytes: int = MAX_LINE_BYTES) -> Iterator[str | None]:
+    """Decoded lines of a binary stream; None for a line over ``max_bytes`` (its rest is skipped)."""
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) > max_bytes:
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(max_bytes)
+            yield None
+            continue
+        yield line.decode("utf-8", errors="replace")
+
+
+@contextmanager
+def open_source(path: str) -> Iterator[IO[bytes]]:
+    """A binary stream for a path: stdin for ``-`` (left open), decompressed for ``.gz``."""
+    if path != STDIN and path.endswith(".gz"):
+        with gzip.open(path, "rb") as stream:
+            yield stream
+    else:
+        with click.open_file(path, "rb") as stream:
+            yield stream
+
+
+def read_records(paths: Sequence[str], stats: ReadStats) -> Iterator[Record]:
+    """Every record of the files, in order, one line at a time; counts the rest in ``stats``."""
+    for path in paths or (STDIN,):
+        try:
+            with open_source(path) as stream:
+                for line in iter_lines(stream):
+                    record = parse_record(line) if line is not None else None
+                    if record is None:
+                        stats.skipped += 1
+                        continue
+                    stats.records += 1
+                    yield record
+        except (OSError, EOFError, zlib.error) as exc:  # e.g. a .gz cut short: keep what was read
+            stats.problems.append(f"{path}: {exc}; read up to that point")

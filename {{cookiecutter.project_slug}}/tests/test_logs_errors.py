@@ -1,0 +1,64 @@
+"""``logs/errors.py``: failing requests stream out, with bounded memory, none lost."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+
+import pytest
+
+from {{ cookiecutter.package_name }}.logs import errors
+from {{ cookiecutter.package_name }}.logs.errors import Failure, failing_requests
+
+
+def test_failing_requests_stay_bounded_and_stream() -> None:
+    def record(request_id: str, msg: str, level: str = "ERROR", status: int | None = None) -> dict[str, object]:
+        return {"request_id": request_id, "msg": msg, "level": level, "status": status}
+
+    records = [
+        record("a", "db_failed"),
+        record("b", "cache_failed"),
+        record("c", "queue_failed"),
+        record("a", "request_completed", status=500),
+        record("d", "request_completed", level="INFO", status=200),
+        record("-", "startup_failed"),
+    ]
+    failures: list[Failure] = list(failing_requests(records, max_pending=1))
+    assert [(f.request_id, f.msg, f.status) for f in failures] == [
+        ("a", "db_failed", None),  # pushed out of the bounded pending set before it completed
+        ("b", "cache_failed", None),
+        ("a", "request_completed", 500),
+        ("c", "queue_failed", None),
+    ]
+    assert json.dumps([f.request_id for f in failing_requests(records)]) == '["a", "b", "c"]'
+
+
+def test_errors_evicts_the_oldest_pending_failure_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``max_pending``, failures go out oldest first, none lost or repeated, also when
+    requests in the middle complete. Eviction is OrderedDict.popitem(last=False), O(1) by
+    construction: on a plain dict, next(iter()) steps over every slot deleted at its front,
+    which made errors quadratic past MAX_PENDING_FAILURES (not timed here: asserted by type)."""
+    evictions: list[bool] = []
+
+    class RecordingOrderedDict(OrderedDict):
+        def popitem(self, last: bool = True) -> tuple[object, object]:
+            evictions.append(last)
+            return super().popitem(last)
+
+    monkeypatch.setattr(errors, "OrderedDict", RecordingOrderedDict)
+    records: list[dict[str, object]] = []
+    completed: set[str] = set()
+    for i in range(2000):
+        records.append({"request_id": f"r{i}", "msg": "failed", "level": "ERROR"})
+        if i % 3 == 2:  # the one before is still pending (max_pending=5): complete it from the middle
+            records.append({"request_id": f"r{i - 1}", "msg": "request_completed", "level": "INFO", "status": 502})
+            completed.add(f"r{i - 1}")
+
+    failures = list(failing_requests(records, max_pending=5))
+    ids = [f.request_id for f in failures]
+    assert sorted(ids) == sorted(f"r{i}" for i in range(2000))
+    assert all(f.status == 502 for f in failures if f.request_id in completed)
+    unfinished = [f.request_id for f in failures if f.status is None]
+    assert unfinished == [f"r{i}" for i in range(2000) if f"r{i}" not in completed]
+    assert len(evictions) >= len(unfinished) - 5
+    assert not any(evictions)  # every eviction took the front: popitem(last=False)
