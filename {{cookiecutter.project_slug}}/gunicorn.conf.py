@@ -18,7 +18,8 @@ with gunicorn's own error, and no worker starts; there is nothing here that coul
 
 import os
 
-from {{ cookiecutter.package_name }}.config import load_settings, parse_host, parse_int, read_environment
+from {{ cookiecutter.package_name }}.config import load_settings
+from {{ cookiecutter.package_name }}.env import parse_host, parse_int, read_environment
 from {{ cookiecutter.package_name }}.observability.gunicorn_logging import checked
 
 MAX_PORT = 65535  # TCP

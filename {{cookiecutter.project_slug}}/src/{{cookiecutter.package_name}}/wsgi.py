@@ -5,6 +5,6 @@ start-up with one CRITICAL line and exit status 4 instead of a traceback.
 """
 
 from . import create_app
-from .config import exit_on_config_error
+from .env import exit_on_config_error
 
 app = exit_on_config_error(create_app)

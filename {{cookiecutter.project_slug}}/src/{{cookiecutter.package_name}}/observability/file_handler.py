@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import fail, parse_bool, parse_int
+from ..env import fail, parse_bool, parse_int
 from .handlers import ServiceHandler
 
 # Chosen at generation time; LOG_FILE overrides it, and LOG_FILE="" turns the file off.

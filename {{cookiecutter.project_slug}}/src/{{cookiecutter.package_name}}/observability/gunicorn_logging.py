@@ -15,7 +15,8 @@ from typing import TypeVar
 
 from gunicorn.glogging import Logger
 
-from ..config import ConfigError, exit_on_config_error, load_settings
+from ..config import load_settings
+from ..env import ConfigError, exit_on_config_error
 from .setup import configure_logging
 
 T = TypeVar("T")
