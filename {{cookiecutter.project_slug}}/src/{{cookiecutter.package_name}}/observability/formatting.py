@@ -1,10 +1,12 @@
 """Turn a LogRecord into one line: JSON for machines, key=value text for people.
 
-Both formats are built from the same event dict (``build_event``), so they carry the same
-fields: ``ts`` (RFC 3339, UTC, milliseconds, from ``record.created``), ``level``, ``logger``,
-``msg``, the request context, then only the ``extra`` fields the caller passed (never
-LogRecord internals), then ``exc_type``/``exc`` for exceptions. Redaction happens here,
-centrally, so every record is redacted whoever logged it.
+Every line, of every record and of the request summary, is made by one method,
+``EventFormatter.line``: ``build_event`` makes the event dict, ``render`` the line. Both
+formats come from the same event dict, so they carry the same fields: ``ts`` (RFC 3339,
+UTC, milliseconds, from ``record.created``), ``level``, ``logger``, ``msg``, the request
+context, then only the ``extra`` fields the caller passed (never LogRecord internals), then
+``exc_type``/``exc`` for exceptions. Redaction happens here, centrally, so every record is
+redacted whoever logged it.
 
 One record is always exactly one line: JSON escapes control characters, and the text format
 escapes them (plus the Unicode line and bidi controls) inside quoted values. Formatting never
@@ -184,7 +186,6 @@ class EventFormatter(logging.Formatter):
         # How each extra key is written: (output name or "" for record attributes, redacted?),
         # worked out once per key rather than per record. Bounded: keys can come from clients.
         self.extra_plans: dict[object, tuple[str, bool]] = {}
-        self._redacts: dict[tuple[str, ...], bool] = {}
 
     def extra_plan(self, raw_key: object) -> tuple[str, bool]:
         key = raw_key if raw_key.__class__ is str else safe_repr(raw_key)  # extra={1: ...} is legal
@@ -201,13 +202,6 @@ class EventFormatter(logging.Formatter):
                 self.extra_plans.clear()
             self.extra_plans[raw_key] = plan
         return plan
-
-    def redacts_any(self, keys: tuple[str, ...]) -> bool:
-        """Whether any of these extra keys would be redacted (cached per tuple of keys)."""
-        cached = self._redacts.get(keys)
-        if cached is None:
-            cached = self._redacts[keys] = any(self.extra_plan(key)[1] for key in keys)
-        return cached
 
     def format(self, record: logging.LogRecord) -> str:
         """logging's entry point: the record's parts, then ``line``."""
