@@ -39,7 +39,9 @@ def _server_setting(name: str, default: int, low: int, high: int) -> int:
 
 def _bind_address() -> str:
     """``host:port``, with the brackets an IPv6 address needs there (``[::1]:8000``)."""
-    host = checked(lambda: parse_host("HOST", _env.get("HOST", "0.0.0.0")), "0.0.0.0")
+    # Every interface by default: in a container that is how the service is reached; set HOST
+    # (127.0.0.1, ::1) to narrow it on a shared machine.
+    host = checked(lambda: parse_host("HOST", _env.get("HOST", "0.0.0.0")), "0.0.0.0")  # noqa: S104
     port = _server_setting("PORT", 8000, 1, MAX_PORT)
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 

@@ -16,8 +16,10 @@ from flask import Flask
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.observability.testing import parse_lines
 
-# Keep tests independent of a developer's .env and of the generated log-file default.
-BASE_OVERRIDES = {"ENV_FILE": "", "TESTING": "true", "LOG_FILE": ""}
+# Keep tests independent of a developer's .env and of the generated log-file default. Most
+# tests use /health as "any request", so its summary stays at INFO here; test_probes.py
+# checks the default that keeps successful probes at DEBUG.
+BASE_OVERRIDES = {"ENV_FILE": "", "TESTING": "true", "LOG_FILE": "", "LOG_PROBE_PATHS": ""}
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,8 @@ def gunicorn_command() -> list[str]:
 
 
 def service_env(**env: str) -> dict[str, str]:
-    return {**os.environ, "ENV_FILE": "", "HOST": "127.0.0.1", "LOG_FILE": "", **env}
+    # LOG_PROBE_PATHS="": tests use /health as "any request" and read its summary (see conftest).
+    return {**os.environ, "ENV_FILE": "", "HOST": "127.0.0.1", "LOG_FILE": "", "LOG_PROBE_PATHS": "", **env}
 
 
 def start_up(entry: str, cwd: Path = PROJECT_ROOT, **env: str) -> subprocess.CompletedProcess[str]:

@@ -16,6 +16,7 @@ from .errors import register_errorhandlers
 from .logs import logs_group
 from .observability.request_logging import init_request_logging
 from .observability.setup import configure_logging
+from .probes import bp as probes_bp
 from .routes import bp as routes_bp
 
 
@@ -24,6 +25,8 @@ def register_observability(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
+    """The probes (template-owned) and your routes (``routes.py``, yours)."""
+    app.register_blueprint(probes_bp)
     app.register_blueprint(routes_bp)
 
 

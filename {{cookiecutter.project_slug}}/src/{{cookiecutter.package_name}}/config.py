@@ -73,6 +73,7 @@ class Settings:
     log_format: str = DEFAULT_LOG_FORMAT
     log_redact_keys: tuple[str, ...] = ()
     slow_request_ms: float = 1000.0
+    log_probe_paths: frozenset[str] = frozenset({"/health", "/ready"})
     debug_log_token: str = ""
     log_sample_rate: float = 0.0
     testing: bool = False
@@ -110,6 +111,14 @@ def parse_key_list(name: str, value: str) -> tuple[str, ...]:
     return keys
 
 
+def parse_paths(name: str, value: str) -> frozenset[str]:
+    """Comma-separated URL paths (``/health,/ready``); empty for none."""
+    paths = frozenset(path.strip() for path in value.split(",") if path.strip())
+    if any(not path.startswith("/") or any(ch.isspace() for ch in path) for path in paths):
+        fail(name, value, "comma-separated paths starting with '/', or empty for none")
+    return paths
+
+
 def parse_debug_token(name: str, value: str) -> str:
     if value and (len(value) < MIN_DEBUG_TOKEN_CHARS or not value.isascii() or not value.isprintable() or " " in value):
         # ASCII: header values arrive latin-1 decoded, so anything else could never match.
@@ -139,6 +148,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         log_format=parse_choice("LOG_FORMAT", get("LOG_FORMAT", DEFAULT_LOG_FORMAT), FORMATS),
         log_redact_keys=parse_key_list("LOG_REDACT_KEYS", get("LOG_REDACT_KEYS", "")),
         slow_request_ms=parse_number("SLOW_REQUEST_MS", get("SLOW_REQUEST_MS", "1000"), 0),
+        log_probe_paths=parse_paths("LOG_PROBE_PATHS", get("LOG_PROBE_PATHS", "/health,/ready")),
         debug_log_token=parse_debug_token("DEBUG_LOG_TOKEN", get("DEBUG_LOG_TOKEN", "")),
         log_sample_rate=parse_number("LOG_SAMPLE_RATE", get("LOG_SAMPLE_RATE", "0"), 0, 1),
         testing=parse_bool("TESTING", get("TESTING", "false")),

@@ -128,14 +128,14 @@ def read_environment(overrides: Mapping[str, object] | None) -> dict[str, str]:
     Only the default ``.env`` may be missing: an ``ENV_FILE`` named explicitly but absent is a
     typo whose settings would silently not apply.
     """
-    overrides = {key: str(value) for key, value in (overrides or {}).items()}
-    named = "ENV_FILE" in overrides or "ENV_FILE" in os.environ
-    env_file = overrides.get("ENV_FILE", os.environ.get("ENV_FILE", ".env"))
+    given = {key: str(value) for key, value in (overrides or {}).items()}
+    named = "ENV_FILE" in given or "ENV_FILE" in os.environ
+    env_file = given.get("ENV_FILE", os.environ.get("ENV_FILE", ".env"))
     merged: dict[str, str] = {}
     if env_file:
         merged.update(read_env_file(env_file, required=named))
     merged.update(os.environ)
-    merged.update(overrides)
+    merged.update(given)
     return merged
 
 

@@ -45,7 +45,7 @@ def sampled(rate: float) -> bool:
     """
     if rate <= 0:
         return False
-    return rate >= 1 or random() < rate
+    return rate >= 1 or random() < rate  # noqa: S311 - a sampling draw, not a secret: no client sees it
 
 
 def debug_reason(sent_token: str | None, configured_token: str, rate: float) -> str | None:

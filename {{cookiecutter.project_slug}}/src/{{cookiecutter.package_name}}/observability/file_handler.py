@@ -15,7 +15,6 @@ extra dependency (POSIX only, like gunicorn itself).
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 import stat
 from collections.abc import Mapping
@@ -165,14 +164,17 @@ class LockedRotatingFileHandler(ServiceHandler):
         return self.path
 
     def close(self) -> None:
-        with self.lock:
+        self.acquire()
+        try:
             for fd in (self._fd, self._lock_fd):
                 if fd >= 0:
                     os.close(fd)
             self._fd = self._lock_fd = -1
             self._pid = -1
+        finally:
+            self.release()
         super().close()
 
 
-def build_file_handler(settings: FileSettings) -> logging.Handler:
+def build_file_handler(settings: FileSettings) -> ServiceHandler:
     return LockedRotatingFileHandler(settings.path, settings.max_bytes, settings.backup_count)

@@ -41,7 +41,7 @@ def checked(build: Callable[[], T], fallback: T) -> T:
         return fallback
 
 
-class GunicornLogger(Logger):
+class GunicornLogger(Logger):  # type: ignore[misc] # gunicorn ships no type hints
     def setup(self, cfg: object) -> None:
         global _master_started
         super().setup(cfg)

@@ -63,7 +63,7 @@ class ReportOnce:
                 "later failures of this sink are not reported\n"
             )
             sys.stderr.flush()
-        except Exception:  # stderr itself is gone: nothing left to tell
+        except Exception:  # noqa: S110 - stderr itself is gone: there is nowhere left to tell
             pass
 
 
@@ -89,7 +89,7 @@ class ServiceHandler(ReportOnce, logging.Handler):
         raise NotImplementedError
 
 
-class StreamSink(ServiceHandler, logging.StreamHandler):
+class StreamSink(ServiceHandler, logging.StreamHandler):  # type: ignore[type-arg] # generic only in typeshed
     def sink_name(self) -> str:
         return getattr(self.stream, "name", None) or "stream"
 
@@ -122,7 +122,7 @@ class StdoutSink(StreamSink):
         super().__init__(sys.stdout)
 
     @property
-    def stream(self) -> TextIO:  # type: ignore[override]
+    def stream(self) -> TextIO:
         return sys.stdout
 
     @stream.setter

@@ -101,6 +101,7 @@ class RequestLogging:
         self.app = app
         self.pipeline = pipeline
         self.slow_ms = settings.slow_request_ms
+        self.probe_paths = settings.log_probe_paths
         self.token = settings.debug_log_token
         self.sample_rate = settings.log_sample_rate
         self.debug_possible = settings.per_request_debug_possible
@@ -228,9 +229,20 @@ class RequestLogging:
             fields.append(("debug_reason", reason))
             if reason == "sampled":
                 fields.append(("sample_rate", self.sample_rate))
-        self.pipeline.emit(log, logging.ERROR if status >= 500 else logging.INFO, "request_completed", fields)
+        self.pipeline.emit(log, self.summary_level(status), "request_completed", fields)
         if self.slow_ms and elapsed > self.slow_ms:
             log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": self.slow_ms})
+
+    def summary_level(self, status: int) -> int:
+        """INFO; ERROR for 5xx. A probe (``LOG_PROBE_PATHS``) that succeeds logs at DEBUG, so an
+        orchestrator polling every few seconds does not bury the requests that matter (still
+        visible at DEBUG, and for per-request debug); a 503 from it (not ready) at INFO, since
+        the readiness check that failed is logged, once, when it started failing."""
+        if status < 400 and self.probe_paths and current().path in self.probe_paths:
+            return logging.DEBUG
+        if status >= 500 and not (status == 503 and current().path in self.probe_paths):
+            return logging.ERROR
+        return logging.INFO
 
 
 BODILESS_STATUSES = frozenset({204, 304})

@@ -16,10 +16,12 @@ the levels of the loggers ``LevelPolicy`` names, the record factory (``stamp_rec
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from typing import TextIO
 
-from ..config import Settings
+from ..config import FILE_SINK_MODULE, Settings
 from .context import stamp_records
 from .debug import LevelGate
 from .formatting import EventFormatter, JsonFormatter, TextFormatter
@@ -44,10 +46,9 @@ def build_handlers(settings: Settings, stream: TextIO | None) -> list[ServiceHan
     file_settings = settings.file
     if file_settings is None or file_settings.to_stdout:
         handlers.append(StreamSink(stream) if stream is not None else StdoutSink())
-    if file_settings is not None and file_settings.path:
-        from .file_handler import build_file_handler
-
-        handlers.append(build_file_handler(file_settings))
+    if file_settings is not None and file_settings.path:  # only services generated with the file sink
+        sink: ServiceHandler = importlib.import_module(FILE_SINK_MODULE).build_file_handler(file_settings)
+        handlers.append(sink)
     return handlers
 
 
@@ -65,11 +66,12 @@ def skip_unused_record_attributes() -> None:
     (``findCaller`` walks the stack on every call), thread, process and task names are never
     formatted here, so gathering them only costs time on every record.
     """
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging.logAsyncioTasks = False  # Python 3.12+; harmless before
+    if sys.version_info >= (3, 12):
+        logging.logAsyncioTasks = False
 
 
 def apply_levels(policy: LevelPolicy, gated: bool) -> None:

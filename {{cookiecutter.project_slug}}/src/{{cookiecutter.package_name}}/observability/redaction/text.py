@@ -45,7 +45,7 @@ _AUTH_SCHEME = re.compile(r"\bbearer\s+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
 _JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 # scheme://user: then a password that runs to the last "@" within reach (it may hold "/" or "@").
 _URL_USER = re.compile(r"[^\s:/@]*:")
-_NON_SPACE = re.compile(r"\S*")
+_SPACE = re.compile(r"\s")
 MAX_PASSWORD = 256
 # Cookie and Authorization headers written out in text: the whole value, to the line's end.
 # (Also after a "\n" escape: exception reprs and JSON bodies keep their line breaks escaped.)
@@ -182,7 +182,8 @@ def userinfo_spans(text: str) -> list[Span]:
         if user is not None:
             start = user.end()
             if start > run_end:
-                run_end = _NON_SPACE.match(text, start).end()
+                space = _SPACE.search(text, start)
+                run_end = space.start() if space else len(text)
             at = text.rfind("@", start, min(run_end, start + MAX_PASSWORD + 1))
             if at > start:
                 spans.append((start, at))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
 
 from .text import REDACTED
 
@@ -138,12 +139,14 @@ def named_fields(value: object) -> Iterable[tuple[object, object]] | None:
     if isinstance(value, (str, bytes)):
         return None
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return zip(value._fields, value, strict=False)  # type: ignore[attr-defined]
+        return zip(value._fields, value, strict=False)
+    items: Any = getattr(value, "items", None)  # duck-typed: Headers, MultiDict, any mapping
     if hasattr(value, "getlist") and not hasattr(value, "to_wsgi_list"):  # a MultiDict, not Headers
-        return value.items(multi=True)  # type: ignore[attr-defined]
-    if isinstance(value, Mapping) or callable(getattr(value, "items", None)):
-        return value.items()  # type: ignore[attr-defined]
-    keys = getattr(value, "keys", None)
-    if callable(keys) and hasattr(value, "__getitem__"):
-        return ((key, value[key]) for key in keys())  # type: ignore[index]
+        return cast("Iterable[tuple[object, object]]", items(multi=True))
+    if isinstance(value, Mapping) or callable(items):
+        return cast("Iterable[tuple[object, object]]", items())
+    keys: Any = getattr(value, "keys", None)
+    getitem: Any = getattr(value, "__getitem__", None)
+    if callable(keys) and callable(getitem):
+        return ((key, getitem(key)) for key in keys())
     return None
