@@ -23,8 +23,9 @@ FILE_LOGGING_FILES = (
     "tests/test_file_handler.py",
 )
 
-# Files users are expected to own; cruft neither diffs nor updates them.
-CRUFT_SKIP = ("src/{package}/routes.py", "tests/test_routes.py", ".env")
+# Files users are expected to own; cruft neither diffs nor updates them. uv.lock is the
+# team's resolution of the dependencies: never written at generation, never updated by it.
+CRUFT_SKIP = ("src/{package}/routes.py", "tests/test_routes.py", ".env", "uv.lock")
 # cookiecutter's built-in abbreviations, expanded so cruft (which needs a git URL) can clone.
 ABBREVIATIONS = {
     "gh": "https://github.com/{0}.git",
@@ -101,13 +102,12 @@ def next_steps(slug: str, package: str) -> str:
     return "\n".join(
         [
             "",
-            f"Created {slug}. Next steps:",
+            f"Created {slug}. Next steps (with uv; the README has the pip equivalent):",
             f"  cd {slug}",
-            "  python -m venv .venv && . .venv/bin/activate",
-            '  pip install -e ".[dev]"',
-            "  pytest && ruff check . && ruff format --check .",
-            f"  flask --app {package} run            # local, readable with LOG_FORMAT=text",
-            f"  gunicorn {package}.wsgi:app           # production (reads gunicorn.conf.py)",
+            "  uv lock && uv sync                    # then commit uv.lock",
+            "  uv run pytest && uv run ruff check . && uv run mypy",
+            f"  uv run flask --app {package} run     # local, readable with LOG_FORMAT=text",
+            f"  uv run gunicorn {package}.wsgi:app    # production (reads gunicorn.conf.py)",
             "",
         ]
     )

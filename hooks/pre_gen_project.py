@@ -43,7 +43,7 @@ SHADOWED_MODULES = frozenset(
 
 PACKAGE_RE = re.compile(r"[a-z_][a-z0-9_]*\Z")
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*\Z")
-PYTHON_RE = re.compile(r"3\.(1[0-9])\Z")
+PYTHON_RE = re.compile(r"3\.(1[0-4])\Z")  # 3.10 to 3.14: the Pythons with a slim image and CI runner
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 MAX_NAME = 64
 CHOICES = {"log_format": ("json", "text"), "log_to_file": ("no", "yes")}
@@ -70,7 +70,7 @@ def check_project_slug(value: str) -> str | None:
 
 def check_python_version(value: str) -> str | None:
     if not PYTHON_RE.match(value):
-        return "must be a Python version of the form 3.N, 3.10 or newer (the service uses 3.10 syntax)"
+        return "must be a Python version from 3.10 (the service uses 3.10 syntax) to 3.14 (the newest released)"
     return None
 
 

@@ -59,3 +59,6 @@ errorlog = "-"
 loglevel = "info"
 # No access log: request_completed already summarises every request, with its request ID.
 accesslog = None
+# Worker heartbeats in memory, not under /tmp: works on a read-only root filesystem, and a
+# container's /tmp is often a slow overlay (gunicorn's docs recommend /dev/shm in Docker).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
