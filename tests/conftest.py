@@ -30,3 +30,13 @@ def bake(tmp_path: Path) -> Callable[..., Path]:
         return bake_into(tmp_path / "out", **answers)
 
     return _bake
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the run for pytest-xdist, which (``--dist loadgroup`` in pyproject.toml) hands out one
+    test at a time in this order: the first slow test (it builds the baked projects' shared
+    virtualenv, then runs a whole baked suite), the quick tests, which keep the other workers busy
+    while that virtualenv is built, then the other slow tests."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    quick = [item for item in items if not item.get_closest_marker("slow")]
+    items[:] = slow[:1] + quick + slow[1:]

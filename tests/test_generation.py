@@ -32,7 +32,19 @@ ALWAYS = [
     "src/{pkg}/observability/redaction/text.py",
     "tests/test_redaction_fuzz.py",
     "src/{pkg}/observability/context.py",
+    "src/{pkg}/observability/parsing.py",
+    "src/{pkg}/observability/testing.py",
+    "src/{pkg}/logs/__init__.py",
+    "src/{pkg}/logs/reading.py",
+    "src/{pkg}/logs/records.py",
+    "src/{pkg}/logs/render.py",
+    "src/{pkg}/logs/trace.py",
+    "src/{pkg}/logs/slow.py",
+    "src/{pkg}/logs/errors.py",
+    "src/{pkg}/logs/cli.py",
     "tests/conftest.py",
+    "tests/test_parsing.py",
+    "tests/test_logs_cli.py",
 ]
 FILE_ONLY = ["src/{pkg}/observability/file_handler.py", "tests/test_file_handler.py"]
 
@@ -80,7 +92,8 @@ def test_template_python_has_no_stray_jinja() -> None:
 def test_github_actions_expressions_survive_rendering(bake) -> None:
     workflow = (bake() / ".github/workflows/ci.yml").read_text()
     assert "${{ matrix.python-version }}" in workflow
-    assert 'python-version: ["3.11", "3.13"]' in workflow
+    assert 'python-version: ["3.11", "3.12", "3.13", "3.14"]' in workflow  # lowest to newest
+    assert "${{ github.workflow }}-${{ github.ref }}" in workflow
 
 
 def test_answers_flow_into_names_and_metadata(bake) -> None:

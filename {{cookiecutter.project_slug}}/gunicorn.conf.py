@@ -61,4 +61,4 @@ loglevel = "info"
 accesslog = None
 # Worker heartbeats in memory, not under /tmp: works on a read-only root filesystem, and a
 # container's /tmp is often a slow overlay (gunicorn's docs recommend /dev/shm in Docker).
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - gunicorn's documented choice
