@@ -9,8 +9,9 @@ What it measures:
 - per-record cost of ``logging.getLogger("http").info("request_completed", extra=...)``
   through the service's configured pipeline (``configure_logging``), against the same call
   through a plain ``StreamHandler`` with python-json-logger's formatter and with the seed
-  article's naive "dump every record attribute" formatter; batches of the three are
+  article's naive "dump every record attribute" formatter; batches of all of them are
   interleaved so drift (frequency scaling, noisy neighbours) hits all of them alike;
+  ``--variants`` adds the service configured otherwise (a ``LOG_SCHEMA``, say) to the batches;
 - the redactor's cost on 1 KB, 100 KB and 1 MB payloads (it should be bounded, not linear);
 - the cost and line size of logging a record with such a payload through the whole pipeline;
 - the line the service and the naive formatter write for one real ``GET /health`` record.
@@ -40,7 +41,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TextIO
 
-OVERRIDES = {"ENV_FILE": "", "LOG_FILE": "", "LOG_FORMAT": "json"}
+# LOG_PROBE_PATHS empty: the /health request whose line is measured logs its summary at INFO
+# (by default a successful probe's summary is DEBUG, and would not be written at all).
+OVERRIDES = {"ENV_FILE": "", "LOG_FILE": "", "LOG_FORMAT": "json", "LOG_PROBE_PATHS": ""}
 EXTRA = {"status": 200, "duration_ms": 1.23, "size": 16, "content_type": "application/json"}
 NAIVE_SKIPPED = ("args", "msg", "exc_info", "exc_text", "stack_info")
 PJL_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -103,9 +106,9 @@ def load_service(name: str) -> Service:
     )
 
 
-def configure(service: Service, stream: TextIO) -> None:
+def configure(service: Service, stream: TextIO, overrides: dict[str, str] | None = None) -> None:
     """The service's own start-up path for logging, pointed at ``stream``."""
-    settings = service.config.load_settings(OVERRIDES)
+    settings = service.config.load_settings(OVERRIDES | (overrides or {}))
     service.setup.configure_logging(settings, stream=stream)
 
 
@@ -133,9 +136,10 @@ def request_context(service: Service) -> Iterator[None]:
 
 
 # The logging module's switches for gathering record attributes (caller location, thread,
-# process, task). The service's configure_logging turns off what it never prints; a
-# python-json-logger user runs with the standard library's defaults. Each variant is timed
-# under its own switches, as it would run in its own process.
+# process, task). The service's configure_logging turns off what it never prints, and installs
+# a record factory that stamps the request context; a python-json-logger user runs with the
+# standard library's defaults and its own factory. Each variant is timed in its own state
+# (switches and factory), as it would run in its own process.
 FLAG_NAMES = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing", "logAsyncioTasks")
 STDLIB_FLAGS = {name: getattr(logging, name, None) for name in FLAG_NAMES}
 
@@ -149,16 +153,20 @@ def apply_flags(flags: dict[str, object]) -> None:
         setattr(logging, name, value)
 
 
+Prepare = Callable[[], None]
+
+
 def interleaved_us(
-    calls: dict[str, Callable[[], object]], repeats: int, number: int, flags: dict[str, dict[str, object]]
+    calls: dict[str, Callable[[], object]], repeats: int, number: int, prepares: dict[str, Prepare]
 ) -> dict[str, list[float]]:
-    """Microseconds per call for each variant, one batch of each per repeat, order rotating."""
+    """Microseconds per call for each variant, one batch of each per repeat, order rotating.
+    Before each batch, the variant's ``prepare`` puts logging in the state it runs under."""
     names = list(calls)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for repeat in range(repeats):
         shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
-            apply_flags(flags[name])
+            prepares[name]()
             seconds = timeit.Timer(calls[name]).timeit(number)
             samples[name].append(seconds / number * 1e6)
     return samples
@@ -168,71 +176,119 @@ def summary(samples: list[float]) -> dict[str, object]:
     return {"median_us": statistics.median(samples), "min_us": min(samples), "samples_us": samples}
 
 
-def record_calls(service: Service, sink: TextIO) -> tuple[dict[str, Callable[[], object]], dict[str, dict]]:
-    """The ways of logging the same ``request_completed`` record that are compared, and the
-    logging switches each runs under.
+def record_calls(
+    service: Service, sink: TextIO, variants: dict[str, dict[str, str]]
+) -> tuple[dict[str, Callable[[], object]], dict[str, Prepare]]:
+    """The ways of logging the same ``request_completed`` record that are compared, and how
+    to put logging in the state each runs under in its own process.
 
+    The service's records run with its ``configure_logging``: its record factory (which
+    stamps the request context) and its record switches. The baselines run with neither:
+    the standard library's own factory and defaults, as in a process without the service.
     ``stdlib_floor`` (a plain ``%(message)s`` formatter) is what the standard library's
     logger, handler and stream write cost on their own: no JSON formatter can go below it.
     ``python_json_logger_service_flags`` is python-json-logger with the service's switches,
-    to show how much of the difference the formatter alone makes.
+    to show how much of the difference the formatter alone makes. Each of ``variants``
+    (name -> settings overrides, e.g. ``LOG_SCHEMA``) is the service configured so, timed
+    as ``ours:<name>``; with variants, every batch of the service reconfigures it first.
     """
+    plain_factory = logging.getLogRecordFactory()
     apply_flags(STDLIB_FLAGS)
     configure(service, sink)
     service_flags = current_flags()
+    stamping_factory = logging.getLogRecordFactory()
+
+    def as_service(overrides: dict[str, str] | None = None) -> Prepare:
+        def prepare() -> None:
+            logging.setLogRecordFactory(stamping_factory)
+            if variants:
+                configure(service, sink, overrides)
+            apply_flags(service_flags)
+
+        return prepare
+
+    def as_plain(flags: dict[str, object]) -> Prepare:
+        def prepare() -> None:
+            logging.setLogRecordFactory(plain_factory)
+            apply_flags(flags)
+
+        return prepare
+
     ours = logging.getLogger("http")
     pjl = isolated_logger("bench.pjl", pjl_formatter(), sink)
     naive = isolated_logger("bench.naive", NaiveJsonFormatter(), sink)
     floor = isolated_logger("bench.floor", logging.Formatter("%(message)s"), sink)
-    calls = {
-        "ours": lambda: ours.info("request_completed", extra=EXTRA),
+
+    def service_call() -> object:
+        return ours.info("request_completed", extra=EXTRA)
+
+    calls: dict[str, Callable[[], object]] = {"ours": service_call}
+    prepares = {"ours": as_service()}
+    for name, overrides in variants.items():
+        calls[f"ours:{name}"] = service_call
+        prepares[f"ours:{name}"] = as_service(overrides)
+    calls |= {
         "python_json_logger": lambda: pjl.info("request_completed", extra=EXTRA),
         "python_json_logger_service_flags": lambda: pjl.info("request_completed", extra=EXTRA),
         "naive": lambda: naive.info("request_completed", extra=EXTRA),
         "stdlib_floor": lambda: floor.info("request_completed", extra=EXTRA),
     }
-    flags = dict.fromkeys(calls, STDLIB_FLAGS) | {
-        "ours": service_flags,
-        "python_json_logger_service_flags": service_flags,
+    prepares |= {
+        "python_json_logger": as_plain(STDLIB_FLAGS),
+        "python_json_logger_service_flags": as_plain(service_flags),
+        "naive": as_plain(STDLIB_FLAGS),
+        "stdlib_floor": as_plain(STDLIB_FLAGS),
     }
-    return calls, flags
+    return calls, prepares
 
 
-def format_calls(service: Service, sink: TextIO) -> dict[str, Callable[[], object]]:
+def format_calls(
+    service: Service, sink: TextIO, variants: dict[str, dict[str, str]]
+) -> dict[str, Callable[[], object]]:
     """``Formatter.format`` alone on a ready record: the formatters without logging's overhead.
 
     Each formatter gets its own record (python-json-logger adds attributes to the records it
-    formats), stamped by the service's handler filters as in production.
+    formats), stamped by the service's handler filters as in production. Each of
+    ``variants`` contributes the formatter the service builds with its settings.
     """
-    configure(service, sink)
-    handler = next(h for h in logging.getLogger().handlers if h.formatter is not None)
-    formatters = {"ours": handler.formatter, "python_json_logger": pjl_formatter(), "naive": NaiveJsonFormatter()}
     calls: dict[str, Callable[[], object]] = {}
-    for name, formatter in formatters.items():
-        record = logging.getLogger("http").makeRecord("http", logging.INFO, __file__, 1, "request_completed", (), None)
-        record.__dict__.update(EXTRA)
-        handler.filter(record)
-        calls[name] = lambda f=formatter, r=record: f.format(r)
+    for name, overrides in [("ours", {}), *((f"ours:{n}", o) for n, o in variants.items())]:
+        configure(service, sink, overrides)
+        calls[name] = service_format_call()
+    configure(service, sink)
+    for name, formatter in (("python_json_logger", pjl_formatter()), ("naive", NaiveJsonFormatter())):
+        calls[name] = service_format_call(formatter)
     return calls
 
 
+def service_format_call(formatter: logging.Formatter | None = None) -> Callable[[], object]:
+    """``format`` of one ready ``request_completed`` record, by ``formatter`` or the service's."""
+    handler = next(h for h in logging.getLogger().handlers if h.formatter is not None)
+    record = logging.getLogger("http").makeRecord("http", logging.INFO, __file__, 1, "request_completed", (), None)
+    record.__dict__.update(EXTRA)
+    handler.filter(record)
+    chosen = formatter or handler.formatter
+    return lambda: chosen.format(record)
+
+
 def timed_variants(
-    calls: dict[str, Callable[[], object]], repeats: int, number: int, flags: dict[str, dict] | None = None
+    calls: dict[str, Callable[[], object]], repeats: int, number: int, prepares: dict[str, Prepare] | None = None
 ) -> dict[str, object]:
-    flags = flags or {name: current_flags() for name in calls}
+    prepares = prepares or dict.fromkeys(calls, lambda: None)
     for name, call in calls.items():  # warm caches (timestamp second, key cache) before timing
-        apply_flags(flags[name])
+        prepares[name]()
         for _ in range(min(number, 2000)):
             call()
-    samples = interleaved_us(calls, repeats, number, flags)
+    samples = interleaved_us(calls, repeats, number, prepares)
     return {name: summary(values) for name, values in samples.items()}
 
 
-def per_record(service: Service, repeats: int, number: int) -> dict[str, object]:
+def per_record(service: Service, repeats: int, number: int, variants: dict[str, dict[str, str]]) -> dict[str, object]:
     with open(os.devnull, "w", encoding="utf-8") as sink, request_context(service):
-        calls, flags = record_calls(service, sink)
-        logged = timed_variants(calls, repeats, number, flags)
-        formatted = timed_variants(format_calls(service, sink), repeats, number)
+        calls, prepares = record_calls(service, sink, variants)
+        logged = timed_variants(calls, repeats, number, prepares)
+        prepares["ours"]()  # the service's own state again, for what follows
+        formatted = timed_variants(format_calls(service, sink, variants), repeats, number)
     return logged | {"format_only": formatted, "repeats": repeats, "number": number}
 
 
@@ -369,7 +425,8 @@ def completed_line(output: str) -> str:
 def profile(service: Service, number: int) -> None:
     """cProfile of the service's per-record path, printed to stderr (not part of the run)."""
     with open(os.devnull, "w", encoding="utf-8") as sink, request_context(service):
-        calls, _flags = record_calls(service, sink)
+        calls, prepares = record_calls(service, sink, {})
+        prepares["ours"]()
         call = calls["ours"]
         profiler = cProfile.Profile()
         profiler.runcall(lambda: [call() for _ in range(number)])
@@ -382,13 +439,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--number", type=int, default=20_000)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the hot path and exit")
+    parser.add_argument(
+        "--variants",
+        type=json.loads,
+        default={},
+        help='JSON {"name": {"SETTING": "value"}}: the service configured so, timed per record beside ours',
+    )
     args = parser.parse_args()
     service = load_service(args.package)
     if args.profile:
         profile(service, args.number)
         return
     result = {
-        "per_record": per_record(service, args.repeats, args.number),
+        "per_record": per_record(service, args.repeats, args.number, args.variants),
         "redaction": redaction_bound(service),
         "hostile_redaction": hostile_redaction(service),
         "end_to_end": end_to_end(service),
