@@ -14,6 +14,7 @@ import logging
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -99,12 +100,14 @@ def http_request(
     timeout: float = 5.0,
 ) -> tuple[int, bytes]:
     """Send one HTTP request with urllib; return (status, body). Errors are logged and raised."""
-    request = urllib.request.Request(url, data=body, method=method.upper())
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):  # never file:, ftp: or custom schemes
+        raise ValueError(f"http_request is for http(s) URLs, not {safe_url(url)!r}")
+    request = urllib.request.Request(url, data=body, method=method.upper())  # noqa: S310 - scheme checked above
     for name, value in {**propagation_headers(), **(headers or {})}.items():
         request.add_header(name, value)
     with track_dependency(dependency, method.upper(), url) as call:
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
                 call.status = response.status
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
