@@ -75,7 +75,8 @@ def template_commit(repo_dir: str) -> str | None:
 
 def cruft_state(answers: dict, template: str, commit: str | None) -> dict:
     """The .cruft.json content ``cruft create`` would write, without machine-specific paths."""
-    context = {k: v for k, v in answers.items() if not k.startswith("_")}
+    # Answers, and the template version (other "_" keys are cookiecutter's, with machine paths).
+    context = {k: v for k, v in answers.items() if not k.startswith("_") or k == "_template_version"}
     context["_template"] = template
     context["_commit"] = commit
     return {
