@@ -3,23 +3,27 @@
 Every app a test builds logs through the service's own configured pipeline (its handler,
 filters and formatter) to stdout, which pytest captures; ``logs`` parses those lines back
 into dicts in either format. ``log_format`` runs each test that uses it in both formats.
+``make_routed_app`` adds the routes several test files need: failures, a slow request, a
+unit of work with steps and a dependency call, and streams.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, Response, request
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.config import FORMATS
+from {{ cookiecutter.package_name }}.observability import StepTimer, track_dependency
 from {{ cookiecutter.package_name }}.observability.testing import parse_lines
 
-# Keep tests independent of a developer's .env and of the generated log-file default. Most
-# tests use /health as "any request", so its summary stays at INFO here; test_probes.py
-# checks the default that keeps successful probes at DEBUG.
-BASE_OVERRIDES = {"ENV_FILE": "", "TESTING": "true", "LOG_FILE": "", "LOG_PROBE_PATHS": ""}
+from gunicorn_helpers import TEST_SETTINGS
+
+BASE_OVERRIDES = {**TEST_SETTINGS, "TESTING": "true"}
 
 
 @pytest.fixture(autouse=True)
@@ -64,13 +68,17 @@ class Logs:
         assert len(found) == 1, f"expected one {msg!r} record, got {found}"
         return found[0]
 
+    def messages(self, records: list[dict[str, object]] | None = None) -> list[object]:
+        """The ``msg`` of each record, in order."""
+        return [r["msg"] for r in (records if records is not None else self.read())]
+
 
 @pytest.fixture
 def logs(capsys: pytest.CaptureFixture[str]) -> Logs:
     return Logs(capsys)
 
 
-@pytest.fixture(params=["json", "text"])
+@pytest.fixture(params=FORMATS)
 def log_format(request: pytest.FixtureRequest) -> str:
     return request.param
 
@@ -93,3 +101,69 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def client(app: Flask):
     return app.test_client()
+
+
+def add_routes(app: Flask) -> Flask:
+    """The routes of ``make_routed_app``; an unhandled exception answers the JSON 500, as in
+    production (with PROPAGATE_EXCEPTIONS on, the test client would re-raise it instead)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("database exploded\nat row 7")
+
+    @app.get("/unavailable")
+    def unavailable() -> tuple[dict[str, str], int]:
+        return {"error": "down"}, 503
+
+    @app.get("/slow")
+    def slow() -> dict[str, bool]:
+        time.sleep(int(request.args.get("ms", "120")) / 1000)
+        return {"slow": True}
+
+    @app.get("/work")
+    def work() -> dict[str, bool]:
+        with StepTimer("load_user"):
+            time.sleep(0.01)
+        # The query holds a credential that no line may show.
+        with track_dependency("billing", "GET", "http://billing.internal/charge?key=s3cr3t") as call:
+            time.sleep(0.02)
+            call.status = 503
+        with StepTimer("render"):
+            pass
+        return {"ok": True}
+
+    @app.get("/stream")
+    def stream() -> Response:
+        chunks = int(request.args.get("chunks", "3"))  # the body runs after the request context
+
+        def body() -> Iterator[bytes]:
+            for i in range(chunks):
+                logging.getLogger("tests.stream").info("chunk", extra={"i": i})
+                time.sleep(0.01)
+                yield b"x" * 10
+
+        return Response(body(), mimetype="text/plain")
+
+    @app.get("/broken-stream")
+    def broken_stream() -> Response:
+        def body() -> Iterator[bytes]:
+            yield b"start"
+            raise RuntimeError("stream died")
+
+        return Response(body(), mimetype="text/plain")
+
+    return app
+
+
+@pytest.fixture
+def make_routed_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    """``make_app`` plus these routes: ``/boom`` (raises), ``/unavailable`` (503), ``/slow``
+    (sleeps ``?ms=``, 120 by default), ``/work`` (two steps and a dependency call answering
+    503), ``/stream`` (logs and yields ``?chunks=`` chunks, 3 by default, 10 ms apart) and
+    ``/broken-stream`` (raises after its first chunk)."""
+
+    def make(**overrides: object) -> Flask:
+        return add_routes(make_app(**overrides))
+
+    return make

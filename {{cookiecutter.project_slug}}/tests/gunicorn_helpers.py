@@ -1,7 +1,9 @@
-"""Run the real service under gunicorn on a loopback port, from its own gunicorn.conf.py.
+"""Run the real service in a subprocess (gunicorn from its own gunicorn.conf.py, ``flask run``,
+a WSGI import) and talk to it.
 
-``start_up`` runs any of the three entry points (gunicorn, ``flask run``, wsgi import) with a
-setting it must refuse, and returns what it printed.
+The one place tests build the service's settings and environment (``TEST_SETTINGS``,
+``service_env``), start it (``serving``, ``gunicorn``, ``start_up``, ``refusal``) and reach
+it (``free_port``, ``get``, ``raw_request``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +24,11 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "{{ cookiecutter.package_name }}"
+# The settings every test starts from (app overrides, and every subprocess's environment):
+# no developer's .env, no file-logging build's default log file (which would be created in
+# the project), and /health, the tests' "any request", summarised at INFO (test_probes.py
+# checks the default that keeps successful probes at DEBUG).
+TEST_SETTINGS = {"ENV_FILE": "", "LOG_FILE": "", "LOG_PROBE_PATHS": ""}
 
 
 # The three ways the service starts; each must refuse a bad setting with one CRITICAL line.
@@ -50,12 +59,14 @@ def gunicorn_command() -> list[str]:
     return list(ENTRY_POINTS["gunicorn"])
 
 
-def service_env(**env: str) -> dict[str, str]:
-    # LOG_PROBE_PATHS="": tests use /health as "any request" and read its summary (see conftest).
-    return {**os.environ, "ENV_FILE": "", "HOST": "127.0.0.1", "LOG_FILE": "", "LOG_PROBE_PATHS": "", **env}
+def service_env(**env: str | None) -> dict[str, str]:
+    """This process's environment with ``TEST_SETTINGS``, on loopback, and ``env`` on top; a
+    value of None removes that variable."""
+    merged = {**os.environ, **TEST_SETTINGS, "HOST": "127.0.0.1", **env}
+    return {key: value for key, value in merged.items() if value is not None}
 
 
-def start_up(entry: str, cwd: Path = PROJECT_ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+def start_up(entry: str, cwd: Path = PROJECT_ROOT, **env: str | None) -> subprocess.CompletedProcess[str]:
     """Start the service through one entry point with ``env`` and wait for it to exit.
 
     Only for settings it must refuse: a good configuration would serve until the timeout.
@@ -65,14 +76,27 @@ def start_up(entry: str, cwd: Path = PROJECT_ROOT, **env: str) -> subprocess.Com
     )
 
 
+def refusal(entry: str, cwd: Path = PROJECT_ROOT, **env: str | None) -> str:
+    """Start the service with a setting it must refuse; check it stopped the way every refusal
+    does (exit status 4, one line on stderr, no traceback, no worker) and return that line."""
+    result = start_up(entry, cwd, **env)
+    assert result.returncode == 4, result
+    assert "Traceback" not in result.stderr
+    assert "Booting worker" not in result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    return line
+
+
 @contextmanager
-def gunicorn(host: str = "127.0.0.1", **env: str) -> Iterator[Server]:
-    """Start gunicorn, wait until it answers, yield; then SIGTERM it and collect its output."""
-    port = free_port(host)
+def serving(
+    command: list[str], port: int, host: str = "127.0.0.1", stop: signal.Signals = signal.SIGTERM, **env: str | None
+) -> Iterator[Server]:
+    """Run ``command`` (serving on ``port``), wait until it answers, yield; then send it
+    ``stop`` and collect its output (killing it, and failing, if it has not exited in a minute)."""
     process = subprocess.Popen(
-        gunicorn_command(),
+        command,
         cwd=PROJECT_ROOT,
-        env=service_env(HOST=host, PORT=str(port), **env),
+        env=service_env(**env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -83,9 +107,22 @@ def gunicorn(host: str = "127.0.0.1", **env: str) -> Iterator[Server]:
         yield server
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        server.stdout, server.stderr = process.communicate(timeout=60)
+            process.send_signal(stop)
+        try:
+            server.stdout, server.stderr = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()  # never left running past the test
+            process.communicate()
+            raise
         server.lines = [line for line in server.stdout.split("\n") if line]
+
+
+@contextmanager
+def gunicorn(host: str = "127.0.0.1", **env: str | None) -> Iterator[Server]:
+    """Start gunicorn, wait until it answers, yield; then SIGTERM it and collect its output."""
+    port = free_port(host)
+    with serving(gunicorn_command(), port, host, HOST=host, PORT=str(port), **env) as server:
+        yield server
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -110,3 +147,15 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def raw_request(url: str, head: bytes) -> bytes:
+    """Send ``head`` (a request line and headers, each ending CRLF; the blank line is added)
+    byte for byte, as no HTTP client would, and return the whole response."""
+    parts = urllib.parse.urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        conn.sendall(head + b"\r\n")
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)

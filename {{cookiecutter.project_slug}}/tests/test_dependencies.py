@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import urllib.error
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ import pytest
 from flask import Flask
 
 from {{ cookiecutter.package_name }}.observability import http_request, track_dependency
+
+from gunicorn_helpers import free_port
 
 SECRET = "q-secret-123456"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -37,7 +38,8 @@ class Downstream(BaseHTTPRequestHandler):
 @pytest.fixture
 def downstream() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Downstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the loop's next poll (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     Downstream.seen.clear()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -88,9 +90,7 @@ def test_http_error_is_logged_with_status_and_category(app, logs, downstream: st
 
 
 def test_connection_failure_is_categorised(app, logs) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there
     with pytest.raises(urllib.error.URLError):
         http_request("billing", "POST", f"http://user:{SECRET}@127.0.0.1:{port}/charge", body=b"{}", timeout=2)
     call = logs.one("dependency_call")

@@ -6,7 +6,6 @@ import json
 import logging
 import math
 import re
-import time
 
 import pytest
 
@@ -41,10 +40,9 @@ def test_record_has_the_fields_in_order_and_no_internals(app, logs) -> None:
 
 
 def test_timestamp_comes_from_record_creation_not_format_time() -> None:
-    record = logging.makeLogRecord(
+    record = logging.makeLogRecord(  # made at another time than now, when it is formatted
         {"msg": "late", "created": 1795547354.25, "msecs": 250.0, "name": "x", "levelname": "INFO"}
     )
-    time.sleep(0.01)
     assert json.loads(JsonFormatter().format(record))["ts"] == "2026-11-24T19:09:14.250Z"
     assert parse_line(TextFormatter().format(record))["ts"] == "2026-11-24T19:09:14.250Z"
 
@@ -201,7 +199,7 @@ def test_odd_records_are_never_lost(app, logs) -> None:
     log.info("surrogate \ud800 in message", extra={"name_": "caf\udce9.txt"})
     log.info("del \x7f char")
     records = logs.read()
-    assert [r["msg"] for r in records][:2] == ["int key", "huge int"]
+    assert logs.messages(records)[:2] == ["int key", "huge int"]
     assert records[0]["1"] == "one"
     assert records[1]["v"].startswith("<int of")
     assert str(records[1]["w"]) == str(2**70)  # a string in JSON; the text parser reads digits

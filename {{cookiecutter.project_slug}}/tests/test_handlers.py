@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import io
-import signal
 import subprocess
 import sys
 
 import pytest
 
-from gunicorn_helpers import PROJECT_ROOT, free_port, get, gunicorn_command, service_env, wait_until_serving
+from gunicorn_helpers import PROJECT_ROOT, get, gunicorn, service_env
 
 REPORTED_ONCE = "later failures of this sink are not reported"
-
-
-def buffered_env(unbuffered: bool = False, **env: str) -> dict[str, str]:
-    """The service's environment with stdout buffered (the default) unless asked otherwise:
-    only a buffered stdout still holds lines when the interpreter flushes it at exit."""
-    env = service_env(**env)
-    env.pop("PYTHONUNBUFFERED", None)
-    if unbuffered:
-        env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def test_closed_stdout_keeps_serving_and_reports_once(app, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -84,7 +73,9 @@ def test_dead_stdout_prints_exactly_one_line(how: str, unbuffered: bool, error: 
     child = subprocess.Popen(
         [sys.executable, "-c", BROKEN_STDOUT_CHILD, how],
         cwd=PROJECT_ROOT,
-        env=buffered_env(unbuffered, LOG_FORMAT="json"),
+        # Unless asked otherwise, stdout is buffered (the default) whatever this process has:
+        # only a buffered stdout still holds lines when the interpreter flushes it at exit.
+        env=service_env(PYTHONUNBUFFERED="1" if unbuffered else None, LOG_FORMAT="json"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -98,24 +89,11 @@ def test_dead_stdout_prints_exactly_one_line(how: str, unbuffered: bool, error: 
 
 
 def test_gunicorn_with_stdout_closed_by_its_reader_prints_one_line_per_process() -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        gunicorn_command(),
-        cwd=PROJECT_ROOT,
-        env=buffered_env(PORT=str(port), WEB_CONCURRENCY="1"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, server)
-        server.stdout.close()  # the reader goes away; the worker's summaries hit the broken pipe
+    with gunicorn(PYTHONUNBUFFERED=None, WEB_CONCURRENCY="1") as server:  # stdout buffered, as by default
+        server.process.stdout.close()  # the reader goes away; the worker's summaries hit the broken pipe
         for _ in range(5):
-            assert get(f"{url}/health")[0] == 200
-    finally:
-        server.send_signal(signal.SIGTERM)  # the master's "Handling signal" line hits it too
-        _, err = server.communicate(timeout=60)
+            assert get(f"{server.url}/health")[0] == 200
+    # On SIGTERM, the master's "Handling signal" line hits it too.
     one_line = f"ERROR logging: cannot write to stdout: BrokenPipeError(32, 'Broken pipe'); {REPORTED_ONCE}"
-    assert err.splitlines() == [one_line, one_line]  # the worker's and the master's
-    assert server.returncode == 0
+    assert server.stderr.splitlines() == [one_line, one_line]  # the worker's and the master's
+    assert server.process.returncode == 0

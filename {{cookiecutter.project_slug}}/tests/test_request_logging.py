@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
-import time
 
 import pytest
 from flask import Flask, Response
@@ -13,25 +11,14 @@ from {{ cookiecutter.package_name }}.observability.context import current
 
 
 @pytest.fixture
-def app(make_app) -> Flask:
-    app = make_app(SLOW_REQUEST_MS="50")
-
-    @app.get("/slow")
-    def slow():
-        time.sleep(0.08)
-        return {"slow": True}
-
-    @app.get("/unavailable")
-    def unavailable():
-        return {"error": "down"}, 503
-
-    return app
+def app(make_routed_app) -> Flask:
+    return make_routed_app(SLOW_REQUEST_MS="50")
 
 
 def test_request_completed_summarises_the_request(client, logs) -> None:
     client.get("/health?page=2", headers={"X-Request-ID": "req-1"})
     records = logs.read()
-    assert [r["msg"] for r in records] == ["request_completed"]
+    assert logs.messages(records) == ["request_completed"]
     event = records[0]
     assert event["level"] == "INFO"
     assert event["logger"] == "http"
@@ -49,7 +36,7 @@ def test_request_started_is_debug_only(make_app, logs) -> None:
     assert started["level"] == "DEBUG"
     assert started["query"] == {"x": ["1"]}
     assert started["headers"]["X-Trace-Me"] == "yes"
-    assert [r["msg"] for r in records] == ["request_started", "request_completed"]
+    assert logs.messages(records) == ["request_started", "request_completed"]
 
 
 def test_server_errors_are_summarised_at_error(client, logs) -> None:
@@ -60,7 +47,7 @@ def test_server_errors_are_summarised_at_error(client, logs) -> None:
 
 
 def test_slow_requests_add_a_warning(client, logs) -> None:
-    client.get("/slow")
+    client.get("/slow?ms=80")
     records = logs.read()
     slow = logs.one("slow_request", records)
     assert slow["level"] == "WARNING"
@@ -70,46 +57,17 @@ def test_slow_requests_add_a_warning(client, logs) -> None:
     assert not logs.events("slow_request", logs.read())
 
 
-def test_slow_request_warning_can_be_turned_off(make_app, logs) -> None:
-    app = make_app(SLOW_REQUEST_MS="0")
-
-    @app.get("/slow")
-    def slow():
-        time.sleep(0.02)
-        return {}
-
-    app.test_client().get("/slow")
+def test_slow_request_warning_can_be_turned_off(make_routed_app, logs) -> None:
+    make_routed_app(SLOW_REQUEST_MS="0").test_client().get("/slow?ms=20")
     assert not logs.events("slow_request")
 
 
-def test_streamed_responses_keep_context_and_are_summarised_at_the_end(make_app, logs) -> None:
-    app = make_app()
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-
-    @app.get("/stream")
-    def stream():
-        def body():
-            for i in range(3):
-                logging.getLogger("tests.stream").info("chunk", extra={"i": i})
-                time.sleep(0.01)
-                yield b"x" * 10
-
-        return Response(body(), mimetype="text/plain")
-
-    @app.get("/broken-stream")
-    def broken_stream():
-        def body():
-            yield b"start"
-            raise RuntimeError("stream died")
-
-        return Response(body(), mimetype="text/plain")
-
-    client = app.test_client()
+def test_streamed_responses_keep_context_and_are_summarised_at_the_end(client, logs) -> None:
     response = client.get("/stream", headers={"X-Request-ID": "streamed"})
     assert response.get_data() == b"x" * 30
     response.close()
     records = logs.read()
-    assert [r["msg"] for r in records] == ["chunk", "chunk", "chunk", "request_completed"]
+    assert logs.messages(records) == ["chunk", "chunk", "chunk", "request_completed"]
     assert all(r["request_id"] == "streamed" for r in records)
     completed = records[-1]
     assert (completed["status"], completed["size"]) == (200, 30)
@@ -127,27 +85,17 @@ def test_streamed_responses_keep_context_and_are_summarised_at_the_end(make_app,
     assert (failed["status"], failed["level"], failed["request_id"]) == (500, "ERROR", "broken")
 
 
-def test_client_disconnect_mid_stream_is_logged_as_aborted_not_as_a_failure(make_app, logs) -> None:
+def test_client_disconnect_mid_stream_is_logged_as_aborted_not_as_a_failure(client, logs) -> None:
     # A client that goes away: the server stops asking for chunks and closes the body early.
     # The test client reads the first chunk to get the headers; closing the response then is
     # what a server does when its write to the client fails.
-    app = make_app()
-
-    @app.get("/stream")
-    def stream():
-        def body():
-            for _ in range(100):
-                yield b"x" * 10
-
-        return Response(body(), mimetype="text/plain")
-
-    response = app.test_client().get("/stream", headers={"X-Request-ID": "went-away"})
+    response = client.get("/stream?chunks=100", headers={"X-Request-ID": "went-away"})
     response.close()
     del response
     gc.collect()  # the dropped iterator is finalised too, as it is in a server
     records = logs.read()
-    assert [r["msg"] for r in records] == ["request_completed"]  # no stream_failed
-    completed = records[0]
+    assert logs.messages(records) == ["chunk", "request_completed"]  # no further chunk, no stream_failed
+    completed = records[-1]
     assert (completed["level"], completed["status"], completed["request_id"]) == ("INFO", 200, "went-away")
     assert (completed["aborted"], completed["size"]) == (True, 10)
     assert current().request_id == "-"

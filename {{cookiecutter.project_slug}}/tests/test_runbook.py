@@ -13,15 +13,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from {{ cookiecutter.package_name }}.observability import StepTimer, track_dependency
+from {{ cookiecutter.package_name }}.config import FORMATS
 
-from gunicorn_helpers import PROJECT_ROOT
+from gunicorn_helpers import PROJECT_ROOT, service_env
 
 BLOCK = re.compile(r"<!-- runbook-test -->\n```bash\n(.*?)```", re.DOTALL)
 
@@ -38,30 +36,15 @@ def runbook_commands() -> list[str]:
 
 COMMANDS = runbook_commands()
 # (command, log format of the file it reads): jq reads JSON lines only.
-CASES = [(c, f) for c in COMMANDS for f in ("json", "text") if f == "json" or not c.startswith("jq ")]
+CASES = [(c, f) for c in COMMANDS for f in FORMATS if f == "json" or not c.startswith("jq ")]
+REQUESTS = {"rb-health": "/health", "rb-work": "/work", "rb-boom": "/boom"}
 
 
 @pytest.fixture
-def log_file(make_app, logs, tmp_path: Path) -> Path:
-    app: Flask = make_app()
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-
-    @app.get("/checkout")
-    def checkout():
-        with StepTimer("price_order"):
-            time.sleep(0.005)
-        with track_dependency("payments", "POST", "https://payments.internal/charge?key=s3cr3t") as call:
-            call.status = 502
-        return {"ok": True}
-
-    @app.get("/broken")
-    def broken():
-        raise RuntimeError("ledger unavailable")
-
-    client = app.test_client()
-    client.get("/health", headers={"X-Request-ID": "rb-health"})
-    client.get("/checkout", headers={"X-Request-ID": "rb-checkout"})
-    client.get("/broken", headers={"X-Request-ID": "rb-broken"})
+def log_file(make_routed_app, logs, tmp_path: Path) -> Path:
+    client = make_routed_app().test_client()
+    for request_id, path in REQUESTS.items():
+        client.get(path, headers={"X-Request-ID": request_id})
     logs.read()
     path = tmp_path / "service.log"
     path.write_text("".join(line + "\n" for line in logs.raw))
@@ -79,13 +62,8 @@ def test_readme_has_runbook_commands() -> None:
 def test_runbook_command_works_on_real_logs(command: str, log_file: Path) -> None:
     if command.startswith("jq ") and shutil.which("jq") is None:
         pytest.skip("jq is not installed")
-    env = {
-        **os.environ,
-        "RID": "rb-checkout",
-        "LOG": str(log_file),
-        "ENV_FILE": "",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    search_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # this venv's flask
+    env = service_env(RID="rb-work", LOG=str(log_file), PATH=search_path)
     result = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command],
         cwd=PROJECT_ROOT,
@@ -98,5 +76,5 @@ def test_runbook_command_works_on_real_logs(command: str, log_file: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), f"no output from: {command}"
     assert "s3cr3t" not in result.stdout
-    mentions = {rid for rid in ("rb-health", "rb-checkout", "rb-broken") if rid in result.stdout}
-    assert mentions or "payments" in result.stdout, result.stdout
+    mentions = {rid for rid in REQUESTS if rid in result.stdout}
+    assert mentions or "billing" in result.stdout, result.stdout
