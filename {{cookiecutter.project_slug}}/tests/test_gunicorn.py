@@ -11,7 +11,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.observability.testing import parse_line
 
-from gunicorn_helpers import free_port, get, gunicorn, raw_request, refusal
+from gunicorn_helpers import free_port, get, gunicorn, raw_request, refusal, start_up
 
 
 def test_gunicorn_serves_and_logs_every_line_in_the_chosen_format(log_format: str) -> None:
@@ -111,6 +111,19 @@ def test_ipv6_host_is_bound_in_brackets() -> None:
         assert get(f"{server.url}/health")[0] == 200
     assert any("Listening at: http://[::1]:" in line for line in server.lines)
     assert server.stderr == ""
+
+
+@pytest.mark.parametrize("value", ["abc", "-2"])
+def test_the_readme_is_right_that_gunicorn_reports_some_web_concurrency_values_itself(value: str) -> None:
+    """A guard on a README sentence, not on the service: gunicorn reads WEB_CONCURRENCY when it
+    is imported, before gunicorn.conf.py, so for these values it, not the service, stops
+    start-up, in its own words, with no worker booted. If gunicorn changes that, this fails and
+    the README's configuration notes must change with it."""
+    result = start_up("gunicorn", WEB_CONCURRENCY=value)
+    assert result.returncode not in (0, 4)
+    assert "WEB_CONCURRENCY" in result.stderr or value in result.stderr
+    assert "Booting worker" not in result.stdout + result.stderr
+    assert "CRITICAL config" not in result.stderr
 
 
 def test_gunicorn_log_level_follows_log_levels() -> None:
