@@ -1,9 +1,10 @@
 """``flask logs``: trace, slow and errors, run on log lines the real service wrote.
 
-The app below logs through its configured pipeline, in JSON and in text (the tests on real
-logs run in both formats and must get the same answers); the captured lines are written to
-a rotated set of files (the oldest gzipped), with junk lines mixed in, and the commands are
-run on those files through Flask's CLI runner. The modules' own tests are in
+The app below (``make_routed_app``'s routes, and one more) logs through its configured
+pipeline, in JSON and in text (the tests on real logs run in both formats and must get the
+same answers); the captured lines are written to a rotated set of files (the oldest
+gzipped), with junk lines mixed in, and the commands are run on those files through Flask's
+CLI runner. The modules' own tests are in
 ``test_logs_reading.py``, ``test_logs_records.py``, ``test_logs_render.py`` and
 ``test_logs_errors.py``.
 """
@@ -14,7 +15,6 @@ import gzip
 import json
 import logging
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +22,9 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
+from {{ cookiecutter.package_name }}.config import FORMATS
 from {{ cookiecutter.package_name }}.logs import logs_group
 from {{ cookiecutter.package_name }}.logs.reading import parse_record
-from {{ cookiecutter.package_name }}.observability import StepTimer, track_dependency
 from {{ cookiecutter.package_name }}.observability.formatting import TextFormatter
 from {{ cookiecutter.package_name }}.observability.parsing import parse_line
 
@@ -44,7 +44,7 @@ TORN = {
     "text": '2026-01-01T00:00:00.000Z INFO http "requ',
 }
 # The tests on logs the app wrote run in both formats (the fixture below is the default).
-BOTH_FORMATS = pytest.mark.parametrize("log_format", ["json", "text"])
+BOTH_FORMATS = pytest.mark.parametrize("log_format", FORMATS)
 
 
 @pytest.fixture
@@ -54,34 +54,9 @@ def log_format() -> str:
 
 
 @pytest.fixture
-def app(make_app) -> Flask:
-    app = make_app(SLOW_REQUEST_MS="100")
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+def app(make_routed_app) -> Flask:
+    app = make_routed_app(SLOW_REQUEST_MS="100")
     app.cli.add_command(logs_group)
-
-    @app.get("/work")
-    def work():
-        with StepTimer("load_user"):
-            time.sleep(0.01)
-        with track_dependency("billing", "GET", "http://billing.internal/charge") as call:
-            time.sleep(0.02)
-            call.status = 503
-        with StepTimer("render"):
-            pass
-        return {"ok": True}
-
-    @app.get("/boom")
-    def boom():
-        raise RuntimeError("database exploded\nat row 7")
-
-    @app.get("/slow")
-    def slow():
-        time.sleep(0.12)
-        return {"slow": True}
-
-    @app.get("/unavailable")
-    def unavailable():
-        return {"error": "down"}, 503
 
     @app.get("/echo/<word>")
     def echo(word: str):
@@ -182,7 +157,7 @@ def test_trace_of_an_unknown_request_id_fails_on_stderr(app: Flask, baked: Baked
     result = run(app, "trace", "no-such-id", *baked.files)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert "no records with request_id 'no-such-id'" in result.stderr
+    assert "no records with request_id or trace_id 'no-such-id'" in result.stderr
 
 
 @BOTH_FORMATS
@@ -192,7 +167,7 @@ def test_slow_lists_the_slowest_requests_first(app: Flask, baked: Baked) -> None
     result = run(app, "slow", "--top", "2", *baked.files)
     assert result.exit_code == 0, result.stderr
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["duration_ms", "status", "method", "path", "request_id", "ts"]
+    assert header.split() == ["duration_ms", "status", "method", "path", "request_id", "ts", "service"]
     assert len(rows) == 2
     assert rows[0].split()[:5] == [f"{expected[0]['duration_ms']:.2f}", "200", "GET", "/slow", "req-slow"]
     assert [row.split()[4] for row in rows] == [r["request_id"] for r in expected[:2]]
@@ -239,7 +214,8 @@ def test_a_text_format_line_is_a_record(app: Flask) -> None:
     line = TEXT_LINE + " request_id=r1 method=GET path=/x duration_ms=12.5"
     result = run(app, "slow", stdin=f"{line}\n")
     assert result.stderr == ""
-    assert result.stdout.splitlines()[1].split() == ["12.50", "200", "GET", "/x", "r1", "2026-01-01T00:00:00.000Z"]
+    row = ["12.50", "200", "GET", "/x", "r1", "2026-01-01T00:00:00.000Z", "-"]  # a line without service
+    assert result.stdout.splitlines()[1].split() == row
 
 
 def test_input_without_any_record_gets_a_hint(app: Flask) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -48,6 +49,17 @@ DEFAULT_LOG_FORMAT = "{{ cookiecutter.log_format }}"
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("json", "text")
+# Field layouts of the JSON format: the service's own, or one a log backend reads natively
+# (observability/schemas/).
+SCHEMAS = ("native", "ecs", "gcp", "datadog")
+# The service's name on every line unless SERVICE_NAME says otherwise.
+DEFAULT_SERVICE_NAME = "{{ cookiecutter.project_slug }}"
+# SERVICE_NAME, SERVICE_VERSION and DEPLOY_ENV: what Datadog's unified service tags, Elastic's
+# service.* and Google's labels all accept unquoted (a version such as 1.4.2+build.7 too).
+IDENTITY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+\-]{0,99}")
+IDENTITY_ACCEPTED = "1 to 100 characters of A-Za-z0-9_.:/+- starting with a letter or digit"
+# A Google Cloud project ID (6 to 30 characters), optionally domain-scoped (example.com:my-project).
+GCP_PROJECT_RE = re.compile(r"(?:[a-z0-9][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]")
 MIN_DEBUG_TOKEN_CHARS = 16
 # Present only in services generated with log_to_file=yes (the post-gen hook removes it).
 FILE_SINK_MODULE = f"{__package__}.observability.file_handler"
@@ -77,6 +89,13 @@ class Settings:
     debug_log_token: str = ""
     log_sample_rate: float = 0.0
     testing: bool = False
+    # Who writes the lines: on every line as service (and version, env when set).
+    service_name: str = DEFAULT_SERVICE_NAME
+    service_version: str = ""
+    deploy_env: str = ""
+    # The JSON field layout (LOG_SCHEMA), and the project Google's trace field names (gcp).
+    log_schema: str = "native"
+    gcp_project: str = ""
     # The optional file sink's settings; None when the service was generated without it.
     file: FileSinkSettings | None = None
 
@@ -126,6 +145,33 @@ def parse_debug_token(name: str, value: str) -> str:
     return value
 
 
+def parse_identity(name: str, value: str) -> str:
+    """SERVICE_NAME, SERVICE_VERSION or DEPLOY_ENV; empty means unset."""
+    text = value.strip()
+    if text and not IDENTITY_RE.fullmatch(text):
+        fail(name, value, IDENTITY_ACCEPTED + ", or empty")
+    return text
+
+
+def parse_schema(value: str, log_format: str) -> str:
+    """LOG_SCHEMA: a JSON layout. The text format has none, so asking for one with it is
+    refused rather than silently ignored (the lines would not be what the backend expects)."""
+    schema = parse_choice("LOG_SCHEMA", value, SCHEMAS)
+    if schema != "native" and log_format != "json":
+        fail("LOG_SCHEMA", value, "native (or set LOG_FORMAT=json)", "schemas are JSON layouts; LOG_FORMAT is text")
+    return schema
+
+
+def parse_gcp_project(value: str, schema: str) -> str:
+    """GOOGLE_CLOUD_PROJECT, needed by LOG_SCHEMA=gcp: Cloud Logging links a line to its trace
+    only through ``projects/<project>/traces/<trace id>``. Not checked for other schemas."""
+    text = value.strip()
+    if schema == "gcp" and not GCP_PROJECT_RE.fullmatch(text):
+        problem = "LOG_SCHEMA=gcp needs it to link lines to traces" if not text else ""
+        fail("GOOGLE_CLOUD_PROJECT", value, "a Google Cloud project ID such as my-project-123", problem)
+    return text
+
+
 def load_file_settings(env: Mapping[str, str]) -> FileSinkSettings | None:
     """The optional file sink's settings, if this service was generated with it.
 
@@ -142,15 +188,22 @@ def load_file_settings(env: Mapping[str, str]) -> FileSinkSettings | None:
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     env = read_environment(overrides)
     get = env.get
+    log_format = parse_choice("LOG_FORMAT", get("LOG_FORMAT", DEFAULT_LOG_FORMAT), FORMATS)
+    log_schema = parse_schema(get("LOG_SCHEMA", "native"), log_format)
     return Settings(
         log_level=parse_choice("LOG_LEVEL", get("LOG_LEVEL", "INFO"), LEVELS, upper=True),
         log_levels=parse_logger_levels("LOG_LEVELS", get("LOG_LEVELS", "")),
-        log_format=parse_choice("LOG_FORMAT", get("LOG_FORMAT", DEFAULT_LOG_FORMAT), FORMATS),
+        log_format=log_format,
         log_redact_keys=parse_key_list("LOG_REDACT_KEYS", get("LOG_REDACT_KEYS", "")),
         slow_request_ms=parse_number("SLOW_REQUEST_MS", get("SLOW_REQUEST_MS", "1000"), 0),
         log_probe_paths=parse_paths("LOG_PROBE_PATHS", get("LOG_PROBE_PATHS", "/health,/ready")),
         debug_log_token=parse_debug_token("DEBUG_LOG_TOKEN", get("DEBUG_LOG_TOKEN", "")),
         log_sample_rate=parse_number("LOG_SAMPLE_RATE", get("LOG_SAMPLE_RATE", "0"), 0, 1),
         testing=parse_bool("TESTING", get("TESTING", "false")),
+        service_name=parse_identity("SERVICE_NAME", get("SERVICE_NAME", "")) or DEFAULT_SERVICE_NAME,
+        service_version=parse_identity("SERVICE_VERSION", get("SERVICE_VERSION", "")),
+        deploy_env=parse_identity("DEPLOY_ENV", get("DEPLOY_ENV", "")),
+        log_schema=log_schema,
+        gcp_project=parse_gcp_project(get("GOOGLE_CLOUD_PROJECT", ""), log_schema),
         file=load_file_settings(env),
     )

@@ -57,13 +57,16 @@ files_argument = click.argument(
 def trace_command(request_id: str, files: tuple[str, ...]) -> None:
     """One request's records as a timeline, its first problem, and where its time went.
 
+    REQUEST_ID is a request ID or a W3C trace ID. FILEs may come from several services and
+    replicas, in any LOG_SCHEMA, with kubectl or docker compose prefixes: their lines are
+    merged by time, and a call to another service shows that service's lines under it.
     FILEs are read in the order given (oldest rotated file first); none or '-' reads stdin.
     """
     stats = ReadStats()
     matched, dropped = collect_request(read_records(files, stats), request_id)
     report_reading(stats)
     if not matched:
-        raise click.ClickException(f"no records with request_id '{clean(request_id)}'")
+        raise click.ClickException(f"no records with request_id or trace_id '{clean(request_id)}'")
     emit(render_timeline(build_timeline(request_id, matched, dropped)))
 
 

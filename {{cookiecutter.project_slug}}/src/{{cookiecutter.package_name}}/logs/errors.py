@@ -2,7 +2,9 @@
 
 Why a module: the computation behind ``flask logs errors`` (``render`` prints each line).
 It streams: a failure is yielded when its request completes, and only failures still
-waiting for their ``request_completed`` are held, at most ``MAX_PENDING_FAILURES``.
+waiting for their ``request_completed`` are held, at most ``MAX_PENDING_FAILURES``. A request
+that crossed several services fails in each of them on its own (each has its own summary),
+so failures are kept per service and request ID, and each line names its service.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .records import ERROR_LEVELS, Record, exception_headline, is_level, number, text
+from .records import ERROR_LEVELS, Record, exception_headline, is_level, number, service_of, text
 
 MAX_PENDING_FAILURES = 100_000
 
@@ -26,6 +28,7 @@ class Failure:
     headline: str
     error: object
     status: object = None
+    service: str = "-"
 
 
 def failure_from(record: Record) -> Failure:
@@ -37,6 +40,7 @@ def failure_from(record: Record) -> Failure:
         text(record, "msg"),
         exception_headline(record),
         record.get("error"),
+        service=service_of(record),
     )
 
 
@@ -49,15 +53,16 @@ def failing_requests(records: Iterable[Record], max_pending: int = MAX_PENDING_F
     is O(1): on a plain dict, finding the front means stepping over every slot deleted there,
     which made long runs with ``max_pending`` failures in flight quadratic.
     """
-    pending: OrderedDict[str, Failure] = OrderedDict()
+    pending: OrderedDict[tuple[str, str], Failure] = OrderedDict()
     for record in records:
         request_id = record.get("request_id")
         if not isinstance(request_id, str) or request_id == "-":
             continue
-        if is_level(record, ERROR_LEVELS) and request_id not in pending:
-            pending[request_id] = failure_from(record)
+        key = (service_of(record), request_id)
+        if is_level(record, ERROR_LEVELS) and key not in pending:
+            pending[key] = failure_from(record)
         if record.get("msg") == "request_completed":
-            failure = pending.pop(request_id, None)
+            failure = pending.pop(key, None)
             status = record.get("status")
             if failure is None and (number(status) or 0) >= 500:
                 failure = failure_from(record)

@@ -5,9 +5,18 @@ Files are read in the order given (oldest rotated file first; ``.gz`` is decompr
 file or ``-`` means stdin), line by line, so memory stays bounded whatever the file size.
 
 A line is a record in either of the service's formats. A line starting with ``{`` is JSON
-(the fast path); a line starting with an RFC 3339 timestamp and a space is tried as a
-``LOG_FORMAT=text`` line, read by the service's own parser (``observability/parsing.py``).
-Anything else (torn, blank, foreign, an array) is skipped and counted in ``ReadStats``.
+(the fast path), in any ``LOG_SCHEMA``: a line in the ecs, gcp or datadog fields is read
+back into the service's own (``observability/schemas``), so the commands see one shape
+whichever services wrote the files. A line starting with an RFC 3339 timestamp and a space
+is tried as a ``LOG_FORMAT=text`` line, read by the service's own parser
+(``observability/parsing.py``). Anything else (torn, blank, foreign, an array) is skipped and
+counted in ``ReadStats``.
+
+Lines collected from several replicas keep the prefix their collector added, and it names
+the replica: ``kubectl logs --prefix`` writes ``[pod/<pod>/<container>] ``, ``docker compose
+logs`` writes ``<name>  | `` (colour codes included, unless ``--no-color``), and either may
+add a timestamp of its own (``--timestamps``). These are taken off, and the replica is kept
+on the record as ``@replica``.
 
 Hostile lines must not stop the reading with a traceback. A record nesting deeper than
 ``MAX_NESTING`` (the service writes a few levels; ~1000 would overflow the stack when a value
@@ -31,7 +40,8 @@ from typing import IO
 import click
 
 from ..observability.parsing import parse_text_line
-from .records import Record
+from ..observability.schemas import to_native
+from .records import REPLICA, Record
 
 STDIN = "-"
 # Longer lines are skipped unread: the formatter bounds a record well below this.
@@ -42,9 +52,17 @@ MAX_NESTING = 100
 # The numbers the commands compute with; a huge JSON integer here cannot become a float.
 NUMERIC_FIELDS = ("duration_ms", "status")
 # How a text-format line starts: its ts (RFC 3339, as the formatter writes it), then a space.
-TEXT_LINE_START = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}) "
-)
+RFC3339 = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+TEXT_LINE_START = re.compile(RFC3339 + " ")
+# A collector's own timestamp before the line (kubectl or docker --timestamps): followed by a
+# JSON object, or by the text format's timestamp.
+COLLECTOR_TIMESTAMP = re.compile(RFC3339 + r" (?=\{|" + RFC3339 + " )")
+# kubectl logs --prefix: "[pod/<pod>/<container>] ".
+KUBECTL_PREFIX = re.compile(r"\[(pod/[^\s/\]]+/[^\s\]]+)\] ")
+# docker compose logs: "<service>-<n>" padded to the longest name, then "| ".
+COMPOSE_PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\| ?")
+# Colour codes (docker compose colours its prefixes): never raw in a line the service wrote.
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -57,10 +75,17 @@ class ReadStats:
 
 
 def parse_record(line: str) -> Record | None:
-    """The record on this line, a JSON object or a text-format line; None for anything else
-    (torn, blank, foreign, an array) and for a record the commands could not handle
-    (see ``is_usable``)."""
+    """The record on this line, a JSON object or a text-format line, in any schema and behind
+    a collector's prefix; None for anything else (torn, blank, foreign, an array) and for a
+    record the commands could not handle (see ``is_usable``)."""
     text = line.strip()
+    replica = None
+    if not text.startswith("{") and not TEXT_LINE_START.match(text):
+        text, replica = without_prefix(text)
+    if not text.startswith("{"):
+        collector = COLLECTOR_TIMESTAMP.match(text)
+        if collector is not None:
+            text = text[collector.end() :]
     try:
         if text.startswith("{"):
             value = json.loads(text)
@@ -70,7 +95,24 @@ def parse_record(line: str) -> Record | None:
             return None
     except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) and is_usable(value, text) else None
+    if not isinstance(value, dict):
+        return None
+    record = to_native(value)
+    if not is_usable(record, text):
+        return None
+    if replica is not None:
+        record[REPLICA] = replica
+    return record
+
+
+def without_prefix(text: str) -> tuple[str, str | None]:
+    """The line without a kubectl or docker compose prefix, and the replica it names."""
+    if "\x1b" in text:
+        text = ANSI_CODES.sub("", text)
+    match = KUBECTL_PREFIX.match(text) or COMPOSE_PREFIX.match(text)
+    if match is None:
+        return text, None
+    return text[match.end() :], match.group(1)
 
 
 def is_usable(record: Record, line: str) -> bool:

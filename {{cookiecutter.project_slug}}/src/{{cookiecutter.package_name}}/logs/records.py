@@ -17,6 +17,9 @@ from datetime import datetime
 
 Record = dict[str, object]
 
+# Where reading keeps the replica a collector's prefix named (kubectl's pod, compose's container).
+REPLICA = "@replica"
+
 PROBLEM_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
 ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
 
@@ -68,3 +71,17 @@ def exception_headline(record: Record) -> str:
         if exc_type and (name == exc_type or name.endswith("." + exc_type)):
             return line
     return lines[-1] if lines else exc_type
+
+
+def service_of(record: Record) -> str:
+    """The service that wrote the record (``-`` for lines from before services were named)."""
+    return text(record, "service")
+
+
+def replica_of(record: Record) -> str | None:
+    """The replica a collector's prefix named: the pod of ``pod/<pod>/<container>``, or
+    docker compose's container name."""
+    replica = record.get(REPLICA)
+    if not isinstance(replica, str):
+        return None
+    return replica.split("/")[1] if replica.startswith("pod/") and replica.count("/") == 2 else replica

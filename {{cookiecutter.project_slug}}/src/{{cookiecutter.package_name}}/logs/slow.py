@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 
-from .records import Record, number, text
+from .records import Record, number, service_of, text
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Completed:
     path: str
     request_id: str
     ts: str
+    service: str = "-"
 
 
 def completed_requests(records: Iterable[Record]) -> Iterator[Completed]:
@@ -35,6 +36,7 @@ def completed_requests(records: Iterable[Record]) -> Iterator[Completed]:
                 text(record, "path"),
                 text(record, "request_id"),
                 text(record, "ts"),
+                service_of(record),
             )
 
 

@@ -5,6 +5,10 @@ outside requests, where every field reads ``-``). Context variables follow the r
 ``asyncio`` tasks and, through ``run_in_context``/``submit_in_context``, into threads and
 executors, which plain thread-locals do not.
 
+A request that came with a valid W3C ``traceparent`` carries its trace context here too: the
+trace ID, a span ID of its own (random, 16 hex digits), the caller's span and sampled flag,
+and the ``tracestate`` to pass on unchanged (``parse_traceparent``, ``traceparent_header``).
+
 Every record is stamped with the context when it is made (``stamp_records``, a record factory
 installed by ``configure_logging``), so a record handed to a queue or another thread before a
 sink writes it keeps its request's identity.
@@ -30,8 +34,18 @@ MAX_USER_ID = 256
 # A letter or digit first: "-" alone would read as "no request" in every line, and an ID
 # starting with "-" reads as an option to the runbook's commands (flask logs trace "$RID").
 REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.:]*\Z")
-# W3C Trace Context: version-traceid-parentid-flags, lower-case hex; version ff is invalid.
-TRACEPARENT_RE = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?\Z")
+# W3C Trace Context (https://www.w3.org/TR/trace-context/#traceparent-header): version,
+# trace-id, parent-id and trace-flags in lower-case hex. Version 00 is exactly these 55
+# characters; a later version may append "-" and more, which this parser ignores.
+TRACEPARENT_RE = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?\Z", re.DOTALL)
+TRACEPARENT_LENGTH = 55
+MAX_TRACEPARENT = 512
+# tracestate is passed on unchanged, or not at all: the recommendation allows up to 32
+# list-members of at most 256 characters each (plus separators).
+MAX_TRACESTATE = 32 * 257
+ZERO_TRACE_ID = "0" * 32
+ZERO_SPAN_ID = "0" * 16
+SAMPLED = 0x01
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,6 +62,12 @@ class LogContext(NamedTuple):
     trace_id: str | None = None
     # Why this request logs at DEBUG: "token", "sampled", or None.
     debug_reason: str | None = None
+    # W3C trace context, set only when a valid traceparent came in: this request's own span
+    # (16 hex, random), the caller's span, the caller's sampled flag and its tracestate.
+    span_id: str | None = None
+    parent_span_id: str | None = None
+    sampled: bool = False
+    tracestate: str | None = None
 
 
 _current: contextvars.ContextVar[LogContext | None] = contextvars.ContextVar("log_context", default=None)
@@ -99,17 +119,66 @@ def new_request_id() -> str:
     return raw.hex()
 
 
+class TraceParent(NamedTuple):
+    """A valid incoming ``traceparent``: the trace it belongs to and the caller's span."""
+
+    trace_id: str
+    parent_id: str
+    sampled: bool
+
+
+def parse_traceparent(header: str | None) -> TraceParent | None:
+    """The W3C ``traceparent`` header, or None where the recommendation says to ignore it.
+
+    Ignored: a version that is not two lower-case hex digits, or is ``ff``; version ``00``
+    that is not exactly ``00-<32 hex>-<16 hex>-<2 hex>`` (extra fields included); a later
+    version shorter than 55 characters or not followed by ``-`` after them; upper-case hex;
+    an all-zero trace-id or parent-id. Surrounding spaces and tabs (HTTP's optional
+    whitespace) are not part of the value. Several ``traceparent`` headers reach WSGI joined
+    by commas, which no valid value contains, so they are ignored too.
+    """
+    if not header or len(header) > MAX_TRACEPARENT:
+        return None
+    value = header.strip(" \t")
+    match = TRACEPARENT_RE.match(value)
+    if match is None:
+        return None
+    version, trace_id, parent_id, flags, rest = match.groups()
+    if version == "ff" or (version == "00" and rest is not None):
+        return None
+    if trace_id == ZERO_TRACE_ID or parent_id == ZERO_SPAN_ID:
+        return None
+    return TraceParent(trace_id, parent_id, bool(int(flags, 16) & SAMPLED))
+
+
 def trace_id_from(traceparent: str | None) -> str | None:
     """The trace ID of a valid W3C ``traceparent`` header, else None."""
-    if not traceparent or len(traceparent) > 512:
+    parsed = parse_traceparent(traceparent)
+    return parsed.trace_id if parsed is not None else None
+
+
+def valid_tracestate(header: str | None) -> str | None:
+    """The incoming ``tracestate``, to pass on unchanged: printable ASCII within the size the
+    recommendation allows; anything else is dropped whole (a vendor's entry is never cut)."""
+    if header and len(header) <= MAX_TRACESTATE and header.isascii() and header.isprintable():
+        return header
+    return None
+
+
+def new_span_id() -> str:
+    """A random span ID: 16 lower-case hex digits, never all zero (which is invalid)."""
+    span_id = os.urandom(8).hex()
+    while span_id == ZERO_SPAN_ID:  # pragma: no cover - one chance in 2**64
+        span_id = os.urandom(8).hex()
+    return span_id
+
+
+def traceparent_header(context: LogContext) -> str | None:
+    """The ``traceparent`` to send downstream: this request's trace, this request's span as
+    the parent, version 00 and the caller's sampled flag (the other flags are reserved, so 0)."""
+    if context.trace_id is None or context.span_id is None:
         return None
-    match = TRACEPARENT_RE.match(traceparent.strip())
-    if not match:
-        return None
-    version, trace_id, parent_id, _flags, rest = match.groups()
-    if version == "ff" or (version == "00" and rest) or set(trace_id) == {"0"} or set(parent_id) == {"0"}:
-        return None
-    return trace_id
+    return f"00-{context.trace_id}-{context.span_id}-{'01' if context.sampled else '00'}"
 
 
 # The record attribute the record factory stamps (see ``stamp_records``); same-named extras
@@ -157,7 +226,8 @@ def stamp_records() -> None:
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = wrapped(*args, **kwargs)
-        record._log_context = record_context(record.exc_info)  # type: ignore[attr-defined]
+        context = _current.get()  # record_context's usual case, without the call
+        record._log_context = context if context is not None else record_context(record.exc_info)
         return record
 
     setattr(factory, STAMPS_CONTEXT, True)

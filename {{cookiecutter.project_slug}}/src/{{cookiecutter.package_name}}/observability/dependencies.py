@@ -4,14 +4,15 @@
 ``operation`` (the HTTP method or the call's name; ``method`` on every record is the incoming
 request's), a safe URL (no userinfo, query or fragment), status, ``duration_ms``,
 retries and an error category. ``http_request`` is a small outgoing-HTTP helper on the
-standard library that does the same and passes ``X-Request-ID`` and ``traceparent``
-downstream, so the other service's logs join this request's.
+standard library that does the same and passes this request's identity downstream, so the
+other service's lines join this request's: ``X-Request-ID`` always, and when the request came
+with a W3C trace, ``traceparent`` (same trace, this request's span as the parent, the
+caller's sampled flag) and the caller's ``tracestate``, unchanged.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 import urllib.error
 import urllib.parse
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .context import MISSING, current
+from .context import MISSING, current, traceparent_header
 from .redaction import safe_url
 
 log = logging.getLogger("deps")
@@ -85,8 +86,11 @@ def propagation_headers() -> dict[str, str]:
     headers: dict[str, str] = {}
     if context.request_id != MISSING:
         headers["X-Request-ID"] = context.request_id
-    if context.trace_id:
-        headers["traceparent"] = f"00-{context.trace_id}-{os.urandom(8).hex()}-01"
+    traceparent = traceparent_header(context)
+    if traceparent is not None:
+        headers["traceparent"] = traceparent
+        if context.tracestate is not None:
+            headers["tracestate"] = context.tracestate
     return headers
 
 

@@ -1,12 +1,18 @@
 """Turn a LogRecord into one line: JSON for machines, key=value text for people.
 
 Every line, of every record and of the request summary, is made by one method,
-``EventFormatter.line``: ``build_event`` makes the event dict, ``render`` the line. Both
-formats come from the same event dict, so they carry the same fields: ``ts`` (RFC 3339,
-UTC, milliseconds, from ``record.created``), ``level``, ``logger``, ``msg``, the request
-context, then only the ``extra`` fields the caller passed (never LogRecord internals), then
-``exc_type``/``exc`` for exceptions. Redaction happens here, centrally, so every record is
-redacted whoever logged it.
+``EventFormatter.line``: ``build_event`` makes the event dict, the configured schema (if
+any) maps it, ``render`` writes the line. Both formats come from the same event dict, so they
+carry the same fields: ``ts`` (RFC 3339, UTC, milliseconds, from ``record.created``),
+``level``, ``logger``, ``msg``, the request context, the service's identity (``service``,
+and ``version``/``env`` when configured), the trace (``trace_id``, ``span_id``) when a
+valid ``traceparent`` came in, then only the ``extra`` fields the caller passed (never
+LogRecord internals), then ``exc_type``/``exc`` for exceptions. Redaction happens here,
+centrally, so every record is redacted whoever logged it, whatever the schema.
+
+A schema (``LOG_SCHEMA``, JSON only: ``observability/schemas/``) is one function from that
+event dict to the dict a log backend reads natively (Elastic's ECS, Google Cloud Logging,
+Datadog). It runs after redaction and before rendering, so nothing else differs per schema.
 
 One record is always exactly one line: JSON escapes control characters, and the text format
 escapes them (plus the Unicode line and bidi controls) inside quoted values. Formatting never
@@ -19,15 +25,17 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from math import isfinite
+from typing import NamedTuple
 
 try:  # a declared dependency; the stdlib encoder below keeps the service working without it
     import orjson
 except ImportError:  # pragma: no cover - exercised by the template tests' no-orjson run
     orjson = None
 
+from ..config import DEFAULT_SERVICE_NAME
 from .context import CONTEXT_FIELDS, MAX_USER_ID, MISSING, RECORD_ATTRIBUTE, LogContext, current
 from .redaction import REDACTED, Redactor, large_int_text, safe_repr
 from .redaction.values import MAX_KEY_CHARS
@@ -42,8 +50,31 @@ MAX_CACHED_KEYS = 4096
 STANDARD_ATTRIBUTE_COUNT = len(logging.makeLogRecord({}).__dict__)
 RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 NOT_EXTRA = RECORD_ATTRIBUTES | {RECORD_ATTRIBUTE}
+# The service's identity on every line, after the request context (values from settings).
+IDENTITY_FIELDS = ("service", "version", "env")
+# The trace, on every line of a request that came with a valid traceparent.
+TRACE_FIELDS = ("trace_id", "span_id")
 # Fields the formatter writes itself; an extra of the same name is renamed ``extra_<name>``.
-BASE_FIELDS = frozenset({"ts", "level", "logger", "msg", *CONTEXT_FIELDS, "trace_id", "exc_type", "exc", "stack"})
+BASE_FIELDS = frozenset(
+    {"ts", "level", "logger", "msg", *CONTEXT_FIELDS, *IDENTITY_FIELDS, *TRACE_FIELDS, "exc_type", "exc", "stack"}
+)
+Event = dict[str, object]
+# A schema: the event dict in the service's own fields -> the dict a backend reads natively.
+SchemaMapper = Callable[[Event], Event]
+
+
+class ServiceIdentity(NamedTuple):
+    """Who writes the lines (SERVICE_NAME, SERVICE_VERSION, DEPLOY_ENV); empty = not set."""
+
+    name: str = DEFAULT_SERVICE_NAME
+    version: str = ""
+    env: str = ""
+
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        """The identity fields of every line, in order; version and env only when set."""
+        pairs = (("service", self.name), ("version", self.version), ("env", self.env))
+        return tuple((key, value) for key, value in pairs if value)
+
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 _second_cache: tuple[int, str] = (-1, "")
@@ -69,26 +100,6 @@ def record_message(record: logging.LogRecord) -> str:
         return f"{safe_repr(record.msg)} (message formatting failed with args {safe_repr(record.args)})"
 
 
-def record_parts(record: logging.LogRecord, formatter: EventFormatter) -> tuple[object, ...]:
-    """What ``EventFormatter.line`` needs, read from a LogRecord."""
-    fields = record.__dict__
-    # Stamped when the record was made (context.stamp_records); a record made by a factory
-    # that does not chain to ours is read at format time instead.
-    context = fields.get(RECORD_ATTRIBUTE) or current()
-    message = record.msg
-    if message.__class__ is not str or record.args:  # a plain string needs no formatting
-        message = record_message(record)
-    # makeRecord adds ``extra`` after the standard attributes: only the keys past them are
-    # looked at (NOT_EXTRA still guards against anything else added later).
-    extras = islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None) if len(fields) > STANDARD_ATTRIBUTE_COUNT else ()
-    exc_type = None
-    if record.exc_info and record.exc_info[0] is not None:
-        if not record.exc_text:  # cached on the record for every handler, as logging does
-            record.exc_text = formatter.formatException(record.exc_info)
-        exc_type = record.exc_info[0].__name__
-    return record.created, record.levelname, record.name, message, context, extras, exc_type, record.exc_text
-
-
 def build_event(  # noqa: PLR0917 - the parts of one record, positional on the hot path
     formatter: EventFormatter,
     created: float,
@@ -101,9 +112,30 @@ def build_event(  # noqa: PLR0917 - the parts of one record, positional on the h
     exc_text: str | None = None,
     stack: str | None = None,
 ) -> dict[str, object]:
-    """The record as a redacted, JSON-ready dict with the fields in their fixed order."""
+    """The record as a redacted, JSON-ready dict with the fields in their fixed order: time,
+    level, logger, message, the request context, the service's identity, the trace."""
     redactor = formatter.redactor
-    event = base_event(created, level, logger, message, context, redactor)
+    text = redactor.text
+    # One unpacking instead of an attribute lookup per field (a NamedTuple's are descriptors).
+    request_id, user_id, method, path, trace_id, _reason, span_id, _parent, _sampled, _state = context
+    second = int(created)
+    cached_second, prefix = _second_cache  # utc_timestamp's usual case, inlined
+    event: dict[str, object] = {
+        "ts": prefix + _MILLIS[int((created - second) * 1000)] if second == cached_second else utc_timestamp(created),
+        "level": level,
+        "logger": logger,
+        "msg": text(message),
+        "request_id": request_id,
+        "user_id": user_id if user_id is MISSING else text(user_id, MAX_USER_ID),
+        "method": method,
+        "path": text(path, MAX_PATH_CHARS),
+        "service": formatter.identity.name,
+    }
+    if formatter.deployment_fields:  # version, env: only when set
+        event.update(formatter.deployment_fields)
+    if trace_id:
+        event["trace_id"] = trace_id
+        event["span_id"] = span_id
     if extras:
         add_extras(event, extras, formatter)
     if exc_type is not None:
@@ -112,27 +144,6 @@ def build_event(  # noqa: PLR0917 - the parts of one record, positional on the h
         event["exc"] = redactor.exception_text(exc_text)
     if stack:
         event["stack"] = redactor.exception_text(stack)
-    return event
-
-
-def base_event(  # noqa: PLR0917 - the fields every line starts with
-    created: float, level: str, logger: str, message: str, context: LogContext, redactor: Redactor
-) -> dict[str, object]:
-    """The fields every line starts with, in order: time, level, logger, message, context."""
-    text = redactor.text
-    user_id = context.user_id
-    event: dict[str, object] = {
-        "ts": utc_timestamp(created),
-        "level": level,
-        "logger": logger,
-        "msg": text(message),
-        "request_id": context.request_id,
-        "user_id": user_id if user_id is MISSING else text(user_id, MAX_USER_ID),
-        "method": context.method,
-        "path": text(context.path, MAX_PATH_CHARS),
-    }
-    if context.trace_id:
-        event["trace_id"] = context.trace_id
     return event
 
 
@@ -163,26 +174,44 @@ def add_extras(event: dict[str, object], items: Iterable[tuple[object, object]],
             event[name] = redactor.value(value)
 
 
-def fallback_line(created: object, level: object, logger: object, error: BaseException) -> dict[str, object]:
+def fallback_line(
+    created: object, level: object, logger: object, error: BaseException, identity: Iterable[tuple[str, str]] = ()
+) -> dict[str, object]:
+    """The line of a record that could not be formatted: its time, level and logger, the
+    error's type, and the fields every line has (no request context: it may be what broke)."""
     try:
         ts = utc_timestamp(created)  # type: ignore[arg-type]
     except Exception:  # the timestamp itself may be what broke
         ts = utc_timestamp(time.time())
-    return {
+    event: dict[str, object] = {
         "ts": ts,
         "level": safe_repr(level) if level.__class__ is not str else level,
         "logger": safe_repr(logger) if logger.__class__ is not str else logger,
         "msg": "log_record_unformattable",
-        "error": type(error).__name__,
+        **dict.fromkeys(CONTEXT_FIELDS, MISSING),
+        **dict(identity),
     }
+    event["error"] = type(error).__name__
+    return event
 
 
 class EventFormatter(logging.Formatter):
-    """Base of the two formats: ``build_event`` makes the fields, ``render`` the line."""
+    """Base of the two formats: ``build_event`` makes the fields, ``schema`` (JSON only, when
+    ``LOG_SCHEMA`` names one) maps them to a backend's, ``render`` writes the line."""
 
-    def __init__(self, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self,
+        redactor: Redactor | None = None,
+        identity: ServiceIdentity | None = None,
+        schema: SchemaMapper | None = None,
+    ) -> None:
         super().__init__()
         self.redactor = redactor or Redactor()
+        self.identity = identity or ServiceIdentity()
+        self.identity_fields = self.identity.fields()
+        # version and env, written after service, only when set
+        self.deployment_fields = {key: value for key, value in self.identity_fields if key != "service"}
+        self.schema = schema
         # How each extra key is written: (output name or "" for record attributes, redacted?),
         # worked out once per key rather than per record. Bounded: keys can come from clients.
         self.extra_plans: dict[object, tuple[str, bool]] = {}
@@ -204,12 +233,39 @@ class EventFormatter(logging.Formatter):
         return plan
 
     def format(self, record: logging.LogRecord) -> str:
-        """logging's entry point: the record's parts, then ``line``."""
+        """logging's entry point: what ``line`` needs, read from the record, then ``line``."""
         try:
-            parts = record_parts(record, self)
+            fields = record.__dict__
+            # Stamped when the record was made (context.stamp_records); a record made by a
+            # factory that does not chain to ours is read at format time instead.
+            context = fields.get(RECORD_ATTRIBUTE) or current()
+            message = record.msg
+            if message.__class__ is not str or record.args:  # a plain string needs no formatting
+                message = record_message(record)
+            # makeRecord adds ``extra`` after the standard attributes: only the keys past them
+            # are looked at (NOT_EXTRA still guards against anything else added later).
+            extras = (
+                islice(fields.items(), STANDARD_ATTRIBUTE_COUNT, None) if len(fields) > STANDARD_ATTRIBUTE_COUNT else ()
+            )
+            exc_info = record.exc_info
+            exc_type = None
+            if exc_info and exc_info[0] is not None:
+                if not record.exc_text:  # cached on the record for every handler, as logging does
+                    record.exc_text = self.formatException(exc_info)
+                exc_type = exc_info[0].__name__
         except Exception as error:  # a record whose parts cannot be read still makes a line
-            return self.render(fallback_line(record.created, record.levelname, record.name, error))
-        return self.line(*parts, record.stack_info)  # type: ignore[arg-type]
+            return self.fallback(record.created, record.levelname, record.name, error)
+        return self.line(
+            record.created,
+            record.levelname,
+            record.name,
+            message,
+            context,
+            extras,
+            exc_type,
+            record.exc_text,
+            record.stack_info,
+        )
 
     def line(  # noqa: PLR0917 - see build_event
         self,
@@ -229,11 +285,21 @@ class EventFormatter(logging.Formatter):
         says so (``log_record_unformattable``) with the record's time, level and logger.
         """
         try:
-            return self.render(
-                build_event(self, created, level, logger, message, context, extras, exc_type, exc_text, stack)
-            )
+            event = build_event(self, created, level, logger, message, context, extras, exc_type, exc_text, stack)
+            schema = self.schema
+            return self.render(event if schema is None else schema(event))
         except Exception as error:
-            return self.render(fallback_line(created, level, logger, error))
+            return self.fallback(created, level, logger, error)
+
+    def fallback(self, created: object, level: object, logger: object, error: BaseException) -> str:
+        """The ``log_record_unformattable`` line, in the schema's fields when it can be."""
+        event = fallback_line(created, level, logger, error, self.identity_fields)
+        if self.schema is None:
+            return self.render(event)
+        try:
+            return self.render(self.schema(event))
+        except Exception:  # the schema itself failed: the service's own fields, still a line
+            return self.render(event)
 
     def render(self, event: dict[str, object]) -> str:
         raise NotImplementedError
@@ -257,6 +323,8 @@ def render_json(event: dict[str, object]) -> str:
             line = _JSON.encode(event)
     else:
         line = _JSON.encode(event)
+    if line.isascii() and "\x7f" not in line:  # safe_line's usual case, without the call
+        return line
     return safe_line(line, _JSON_UNSAFE)
 
 

@@ -4,7 +4,9 @@
 including those Flask answers with an error, and it reads the raw WSGI environ once instead
 of going through Flask's request object and per-hook dispatch on the hot path.
 
-On the way in: accept a safe ``X-Request-ID`` or generate one, read ``traceparent``, decide
+On the way in: accept a safe ``X-Request-ID`` or generate one, read the W3C trace context
+(a valid ``traceparent`` gives the request its trace ID and a new span ID of its own; the
+caller's span and sampled flag and the ``tracestate`` are kept: ``trace_context``), decide
 per-request debug, bind the context, and (at DEBUG) log ``request_started`` with the query
 string and headers (redacted centrally by key). On the way out: echo the request ID, log
 ``request_completed`` (INFO; ERROR for 5xx) with status, duration, size and content type,
@@ -43,10 +45,12 @@ from .context import (
     bind,
     current,
     new_request_id,
+    new_span_id,
+    parse_traceparent,
     remember_context,
-    trace_id_from,
     unbind,
     valid_request_id,
+    valid_tracestate,
 )
 from .debug import DEBUG_HEADER, debug_reason
 from .pipeline import Pipeline
@@ -61,6 +65,7 @@ def environ_key(header: str) -> str:
 REQUEST_ID_KEY = environ_key(REQUEST_ID_HEADER)
 DEBUG_KEY = environ_key(DEBUG_HEADER)
 TRACEPARENT_KEY = environ_key("traceparent")
+TRACESTATE_KEY = environ_key("tracestate")
 log = logging.getLogger("http")
 
 StartResponse = Callable[..., Any]
@@ -96,6 +101,29 @@ def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[i
     return status, size, content_type, has_length
 
 
+def trace_context(environ: dict[str, Any], base: LogContext) -> LogContext:
+    """``base`` with the request's W3C trace context, if a valid ``traceparent`` came in: its
+    trace ID, a new random span ID for this request, the caller's span as the parent, the
+    sampled flag, and ``tracestate`` to pass on unchanged. An invalid one changes nothing."""
+    parent = parse_traceparent(environ.get(TRACEPARENT_KEY))
+    if parent is None:
+        return base
+    return base._replace(
+        trace_id=parent.trace_id,
+        span_id=new_span_id(),
+        parent_span_id=parent.parent_id,
+        sampled=parent.sampled,
+        tracestate=valid_tracestate(environ.get(TRACESTATE_KEY)),
+    )
+
+
+def trace_fields(context: LogContext) -> list[tuple[str, object]]:
+    """What request_started and request_completed add about the caller's span, if traced."""
+    if context.parent_span_id is None:
+        return []
+    return [("parent_span_id", context.parent_span_id), ("trace_sampled", context.sampled)]
+
+
 class RequestLogging:
     def __init__(self, app: WSGIApp, settings: Settings, pipeline: Pipeline) -> None:
         self.app = app
@@ -117,17 +145,11 @@ class RequestLogging:
         request_id = (raw_id is not None and valid_request_id(raw_id)) or new_request_id()
         sent_token = environ.get(DEBUG_KEY)
         reason = debug_reason(sent_token, self.token, self.sample_rate) if self.debug_possible else None
-        traceparent = environ.get(TRACEPARENT_KEY)
-        token = bind(
-            LogContext(
-                request_id,
-                MISSING,
-                environ.get("REQUEST_METHOD", MISSING),
-                request_path(environ),
-                trace_id_from(traceparent) if traceparent else None,
-                reason,
-            )
-        )
+        method = environ.get("REQUEST_METHOD", MISSING)
+        context = LogContext(request_id, MISSING, method, request_path(environ), None, reason)
+        if TRACEPARENT_KEY in environ:
+            context = trace_context(environ, context)
+        token = bind(context)
         response: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -203,6 +225,7 @@ class RequestLogging:
                     "headers": headers,
                     "content_type": environ.get("CONTENT_TYPE") or None,
                     "content_length": plain_int(length),
+                    **dict(trace_fields(current())),
                 },
             )
 
@@ -229,6 +252,9 @@ class RequestLogging:
             fields.append(("debug_reason", reason))
             if reason == "sampled":
                 fields.append(("sample_rate", self.sample_rate))
+        context = current()
+        if context.parent_span_id is not None:
+            fields += trace_fields(context)
         self.pipeline.emit(log, self.summary_level(status), "request_completed", fields)
         if self.slow_ms and elapsed > self.slow_ms:
             log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": self.slow_ms})

@@ -24,11 +24,11 @@ from typing import TextIO
 from ..config import FILE_SINK_MODULE, Settings
 from .context import stamp_records
 from .debug import LevelGate
-from .formatting import EventFormatter, JsonFormatter, TextFormatter
+from .formatting import EventFormatter
 from .handlers import ServiceHandler, StdoutSink, StreamSink
 from .levels import LevelPolicy
 from .pipeline import Pipeline
-from .redaction import Redactor
+from .schemas import formatter_for
 
 # Marks handlers this module owns, so reconfiguring replaces exactly those.
 OWNED = "_service_owned_handler"
@@ -37,8 +37,8 @@ _active: Pipeline | None = None
 
 
 def build_formatter(settings: Settings) -> EventFormatter:
-    redactor = Redactor(settings.log_redact_keys)
-    return JsonFormatter(redactor) if settings.log_format == "json" else TextFormatter(redactor)
+    """Format, redaction, the service's identity and the JSON schema (``LOG_SCHEMA``)."""
+    return formatter_for(settings)
 
 
 def build_handlers(settings: Settings, stream: TextIO | None) -> list[ServiceHandler]:
