@@ -527,3 +527,18 @@ def test_gunicorns_invalid_request_line_keeps_query_secrets_out(log_format: str)
     invalid = [parse_line(line) for line in server.lines if "Invalid HTTP request line" in line]
     assert len(invalid) == 4, server.lines  # gunicorn logged each raw line
     assert all(SECRET not in line for line in server.lines + server.stderr.split("\n"))
+
+
+def test_keys_on_lines_an_unclosed_value_hid_are_still_read() -> None:
+    """An unclosed bracket hides up to 256 characters past its line; a key on a later line
+    inside that stretch still has its own value read, which may run further (found by the
+    fuzzer: the end of a YAML block survived)."""
+    text = (
+        ' password={"inne\n;;;; password_value=[\';;\', \'x\'];;;;\n'
+        f'Authorization: Digest username="u", response="{SECRET}"\n'
+        f"config:\n  password: |\n    {SECRET * 20}\n  user: ann"  # the block runs past the 256
+    )
+    redacted = Redactor().text(text)
+    assert SECRET[:8] not in redacted
+    assert SECRET[-8:] not in redacted
+    assert redacted.endswith("\n  user: ann")  # the block's end is where hiding stops

@@ -152,7 +152,9 @@ class TextRedactor:
             span = value_span(text, match.end(), match.group("sep"), start)
             if span is not None and span[1] > span[0]:
                 spans.append(span)
-                done = span[1]
+                # Keys on later lines are still read even when this value hides them (an unclosed
+                # bracket hides REACH characters on): their own values may run further.
+                done = min(span[1], line_end(text, span[0]))
         return spans
 
 
