@@ -534,7 +534,7 @@ def test_keys_on_lines_an_unclosed_value_hid_are_still_read() -> None:
     inside that stretch still has its own value read, which may run further (found by the
     fuzzer: the end of a YAML block survived)."""
     text = (
-        ' password={"inne\n;;;; password_value=[\';;\', \'x\'];;;;\n'
+        " password={\"inne\n;;;; password_value=[';;', 'x'];;;;\n"
         f'Authorization: Digest username="u", response="{SECRET}"\n'
         f"config:\n  password: |\n    {SECRET * 20}\n  user: ann"  # the block runs past the 256
     )

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import cast
 
 from flask import Blueprint, Flask, current_app
 
@@ -101,7 +102,7 @@ def readiness_of(app: Flask) -> Readiness:
     readiness = app.extensions.get(EXTENSION)
     if readiness is None:
         readiness = app.extensions[EXTENSION] = Readiness()
-    return readiness  # type: ignore[no-any-return]
+    return cast(Readiness, readiness)
 
 
 def add_readiness_check(app: Flask, name: str, check: Callable[[], object], *, timeout: float = 2.0) -> None:

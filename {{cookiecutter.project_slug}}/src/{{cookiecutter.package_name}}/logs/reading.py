@@ -35,7 +35,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, cast
 
 import click
 
@@ -138,12 +138,12 @@ def overflows_float(value: object) -> bool:
     return False
 
 
-def nests_deeper(value: dict | list, limit: int) -> bool:
+def nests_deeper(value: dict[str, object] | list[object], limit: int) -> bool:
     """Whether objects and arrays nest more than ``limit`` levels (``value`` itself is 1).
 
     Iterative, so measuring a deep value cannot overflow the stack the way printing it would.
     """
-    stack: list[tuple[dict | list, int]] = [(value, 1)]
+    stack: list[tuple[dict[str, object] | list[object], int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > limit:
@@ -172,7 +172,7 @@ def open_source(path: str) -> Iterator[IO[bytes]]:
     """A binary stream for a path: stdin for ``-`` (left open), decompressed for ``.gz``."""
     if path != STDIN and path.endswith(".gz"):
         with gzip.open(path, "rb") as stream:
-            yield stream
+            yield cast(IO[bytes], stream)  # a GzipFile is a binary stream
     else:
         with click.open_file(path, "rb") as stream:
             yield stream

@@ -78,11 +78,11 @@ def current() -> LogContext:
     return _current.get() or _EMPTY
 
 
-def bind(context: LogContext) -> contextvars.Token:
+def bind(context: LogContext) -> contextvars.Token[LogContext | None]:
     return _current.set(context)
 
 
-def unbind(token: contextvars.Token) -> None:
+def unbind(token: contextvars.Token[LogContext | None]) -> None:
     _current.reset(token)
 
 

@@ -69,12 +69,13 @@ TRACESTATE_KEY = environ_key("tracestate")
 log = logging.getLogger("http")
 
 StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
+Environ = dict[str, Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
-def request_path(environ: dict) -> str:
+def request_path(environ: Environ) -> str:
     """The path as Flask's ``request.path`` shows it (WSGI strings are latin-1 wrapped UTF-8)."""
-    raw = environ.get("PATH_INFO", "")
+    raw: str = environ.get("PATH_INFO", "")
     path = raw.encode("latin-1", "replace").decode("utf-8", "replace") if not raw.isascii() else raw
     return path if path.startswith("/") else "/" + path
 
@@ -139,7 +140,7 @@ class RequestLogging:
         # With per-request debug possible the loggers run at DEBUG, so isEnabledFor can't say.
         self.started_always = pipeline.policy.level_for(log.name) <= logging.DEBUG
 
-    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
         raw_id = environ.get(REQUEST_ID_KEY)
         request_id = (raw_id is not None and valid_request_id(raw_id)) or new_request_id()
@@ -186,7 +187,7 @@ class RequestLogging:
         status: int,
         content_type: str | None,
         reason: str | None,
-        token: contextvars.Token,
+        token: contextvars.Token[LogContext | None],
         size: int,
         failed: bool,
         aborted: bool,
@@ -203,7 +204,7 @@ class RequestLogging:
             unbind(token)
 
     def log_start(
-        self, environ: dict, raw_id: str | None, rejected_id: bool, sent_token: str | None, reason: str | None
+        self, environ: Environ, raw_id: str | None, rejected_id: bool, sent_token: str | None, reason: str | None
     ) -> None:
         if rejected_id and raw_id is not None:
             # Length only: the rejected value may be hostile, so it is never echoed.
