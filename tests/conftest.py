@@ -1,27 +1,15 @@
-"""Fixtures for baking the template with cookiecutter's Python API."""
+"""Fixtures for the template's tests; the helpers behind them are in ``bakes.py``."""
 
 from __future__ import annotations
 
-import itertools
+import fcntl
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cookiecutter.main import cookiecutter
-
-TEMPLATE = Path(__file__).resolve().parent.parent
-COMBINATIONS = [
-    {"log_format": fmt, "log_to_file": to_file} for fmt, to_file in itertools.product(("json", "text"), ("no", "yes"))
-]
-
-
-def combination_id(answers: dict[str, str]) -> str:
-    return f"{answers['log_format']}-{'file' if answers['log_to_file'] == 'yes' else 'stdout'}"
-
-
-def bake_into(output_dir: Path, template: Path = TEMPLATE, **answers: str) -> Path:
-    """Generate a project without prompts; return its directory."""
-    return Path(cookiecutter(str(template), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+from bakes import SharedEnv, bake_into, build_shared_env
 
 
 @pytest.fixture
@@ -30,6 +18,26 @@ def bake(tmp_path: Path) -> Callable[..., Path]:
         return bake_into(tmp_path / "out", **answers)
 
     return _bake
+
+
+@pytest.fixture(scope="session")
+def shared_env(tmp_path_factory: pytest.TempPathFactory) -> SharedEnv:
+    """Built once per run: with pytest-xdist, under the directory all workers share, by the first
+    worker that gets the lock; the others wait, then reuse it."""
+    basetemp = tmp_path_factory.getbasetemp()
+    root = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    home = root / "shared-env"
+    with (root / "shared-env.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "install.json").exists():
+            build_shared_env(home)
+    install = json.loads((home / "install.json").read_text())
+    return SharedEnv(
+        python=str(home / "my-service/.venv/bin/python"),
+        installed=home / "my-service",
+        missing=install["missing"],
+        install_output=install["output"],
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE, bake_into
+from bakes import TEMPLATE, bake_into
 
 TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}")
 GIT_ENV = {

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import COMBINATIONS, combination_id
+from bakes import COMBINATIONS, combination_id
 
 # Anything Jinja left behind: a cookiecutter variable, a tag, or a comment.
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|cookiecutter\.[a-z_]+|\{%-?\s|\{#")
@@ -89,7 +89,7 @@ STRAY_JINJA = re.compile(r"\{\{(?!\s*cookiecutter\.)|\{%|\{#")
 
 
 def test_template_python_has_no_stray_jinja() -> None:
-    from conftest import TEMPLATE
+    from bakes import TEMPLATE
 
     offenders = []
     for path in (TEMPLATE / "{{cookiecutter.project_slug}}").rglob("*.py"):

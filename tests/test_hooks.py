@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE, bake_into
+from bakes import TEMPLATE, bake_into
 from cookiecutter.exceptions import CookiecutterException, FailedHookException
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import TEMPLATE
+from bakes import TEMPLATE
 
 
 def test_template_code_is_lint_clean() -> None:
