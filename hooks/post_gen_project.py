@@ -25,7 +25,7 @@ FILE_LOGGING_FILES = (
 
 # Files users are expected to own; cruft neither diffs nor updates them. uv.lock is the
 # team's resolution of the dependencies: never written at generation, never updated by it.
-CRUFT_SKIP = ("src/{package}/routes.py", "tests/test_routes.py", ".env", "uv.lock")
+CRUFT_SKIP = ("src/{package}/service.py", "src/{package}/routes.py", "tests/test_routes.py", ".env", "uv.lock")
 # cookiecutter's built-in abbreviations, expanded so cruft (which needs a git URL) can clone.
 ABBREVIATIONS = {
     "gh": "https://github.com/{0}.git",

@@ -17,7 +17,8 @@ from .logs import logs_group
 from .observability.request_logging import init_request_logging
 from .observability.setup import configure_logging
 from .probes import bp as probes_bp
-from .routes import bp as routes_bp
+from .service import ServiceSettings
+from .service import init_app as init_service
 
 
 def register_observability(app: Flask, settings: Settings) -> None:
@@ -25,9 +26,8 @@ def register_observability(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
-    """The probes (template-owned) and your routes (``routes.py``, yours)."""
+    """The probes; your routes are registered by ``service.init_app``."""
     app.register_blueprint(probes_bp)
-    app.register_blueprint(routes_bp)
 
 
 def register_commands(app: Flask, settings: Settings) -> None:
@@ -35,7 +35,12 @@ def register_commands(app: Flask, settings: Settings) -> None:
     app.cli.add_command(logs_group)
 
 
-STEPS = (register_observability, register_blueprints, register_errorhandlers, register_commands)
+def register_service(app: Flask, settings: Settings) -> None:
+    """Last: your own wiring (``service.py``, yours), over everything the template set up."""
+    init_service(app, settings.service_settings or ServiceSettings())
+
+
+STEPS = (register_observability, register_blueprints, register_errorhandlers, register_commands, register_service)
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:

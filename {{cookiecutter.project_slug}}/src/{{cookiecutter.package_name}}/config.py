@@ -28,6 +28,7 @@ from .env import (  # re-exported: the helpers a team's own settings use too
     parse_number,
     read_environment,
 )
+from .service import REDACT_KEYS, ServiceSettings, load_service_settings  # yours: see service.py
 
 __all__ = [
     "ConfigError",
@@ -98,6 +99,9 @@ class Settings:
     gcp_project: str = ""
     # The optional file sink's settings; None when the service was generated without it.
     file: FileSinkSettings | None = None
+
+    # Your own settings (service.py), validated with the template's.
+    service_settings: ServiceSettings | None = None
 
     @property
     def per_request_debug_possible(self) -> bool:
@@ -194,7 +198,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         log_level=parse_choice("LOG_LEVEL", get("LOG_LEVEL", "INFO"), LEVELS, upper=True),
         log_levels=parse_logger_levels("LOG_LEVELS", get("LOG_LEVELS", "")),
         log_format=log_format,
-        log_redact_keys=parse_key_list("LOG_REDACT_KEYS", get("LOG_REDACT_KEYS", "")),
+        log_redact_keys=(*parse_key_list("LOG_REDACT_KEYS", get("LOG_REDACT_KEYS", "")), *REDACT_KEYS),
         slow_request_ms=parse_number("SLOW_REQUEST_MS", get("SLOW_REQUEST_MS", "1000"), 0),
         log_probe_paths=parse_paths("LOG_PROBE_PATHS", get("LOG_PROBE_PATHS", "/health,/ready")),
         debug_log_token=parse_debug_token("DEBUG_LOG_TOKEN", get("DEBUG_LOG_TOKEN", "")),
@@ -206,4 +210,5 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         log_schema=log_schema,
         gcp_project=parse_gcp_project(get("GOOGLE_CLOUD_PROJECT", ""), log_schema),
         file=load_file_settings(env),
+        service_settings=load_service_settings(env),
     )
