@@ -103,6 +103,13 @@ class Variant:
 # (``--baked-env LOG_SCHEMA=ecs`` adds one for a single run.) Each costs a server and its
 # share of every round: about 22 s more with the default rounds.
 BAKED_VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (("baked service", {}),)
+# Per-record only (no server of their own): each LOG_SCHEMA through the whole pipeline, each
+# held to the same target against python-json-logger as the default.
+SCHEMA_RECORD_VARIANTS: dict[str, dict[str, str]] = {
+    "schema ecs": {"LOG_SCHEMA": "ecs"},
+    "schema gcp": {"LOG_SCHEMA": "gcp", "GOOGLE_CLOUD_PROJECT": "bench-project"},
+    "schema datadog": {"LOG_SCHEMA": "datadog"},
+}
 
 # What a team that does not use the template would write instead (bench/apps/), and the limit.
 BASELINES = (
@@ -480,6 +487,7 @@ def run_micro(
     progress(f"per-record and redaction timings ({repeats} x {number} calls per variant)")
     command = [str(python), str(BENCH_DIR / "micro.py"), f"--package={package}", f"--repeats={repeats}"]
     extra = {v.name: dict(v.env) for v in variants if v.baked and v.env and v.path == "/health"}
+    extra.update(SCHEMA_RECORD_VARIANTS)
     if extra:
         command.append(f"--variants={json.dumps(extra)}")
     env = scrubbed_env(PYTHONPATH=str(project / "src"), ENV_FILE="", LOG_FILE="")
@@ -603,6 +611,7 @@ def checks(results: dict) -> list[Check]:
             f"{pjl / ours:.2f}x ({pjl:.2f} / {ours:.2f} us)",
             pjl / ours >= TARGET_RECORD_SPEEDUP,
         ),
+        *schema_checks(per, pjl),
         Check(
             "request_completed line size",
             f"<= {TARGET_LINE_BYTES} B",
@@ -634,6 +643,25 @@ def checks(results: dict) -> list[Check]:
             e2e_ratio <= TARGET_FLATNESS,
         ),
     ]
+
+
+def schema_checks(per: dict, pjl: float) -> list[Check]:
+    """Each LOG_SCHEMA's per-record cost against python-json-logger, the default's target."""
+    checks = []
+    for name in SCHEMA_RECORD_VARIANTS:
+        row = per.get(f"ours:{name}")
+        if row is None:
+            continue
+        cost = row["median_us"]
+        checks.append(
+            Check(
+                f"per record, python-json-logger / ours, {name.removeprefix('schema ')}",
+                f">= {TARGET_RECORD_SPEEDUP:.1f}x",
+                f"{pjl / cost:.2f}x ({pjl:.2f} / {cost:.2f} us)",
+                pjl / cost >= TARGET_RECORD_SPEEDUP,
+            )
+        )
+    return checks
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
