@@ -126,3 +126,14 @@ def test_cruft_create_keeps_working(tmp_path: Path, template_repo: Path) -> None
     state = json.loads((out / "my-service" / ".cruft.json").read_text())
     assert state["commit"] == git(template_repo, "rev-parse", "HEAD").strip()
     assert state["context"]["cookiecutter"]["_commit"] == state["commit"]
+
+
+def test_cookiecutter_replay_reproduces_the_project(tmp_path: Path, template_repo: Path) -> None:
+    """``cookiecutter --replay`` (the answers cookiecutter saved) regenerates the same files."""
+    from cookiecutter.main import cookiecutter
+
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_text(f"replay_dir: {tmp_path / 'replay'}\ncookiecutters_dir: {tmp_path / 'cache'}\n")
+    first = cookiecutter(str(template_repo), no_input=True, output_dir=str(tmp_path / "a"), config_file=str(config))
+    again = cookiecutter(str(template_repo), replay=True, output_dir=str(tmp_path / "b"), config_file=str(config))
+    assert_identical(filecmp.dircmp(first, again))
