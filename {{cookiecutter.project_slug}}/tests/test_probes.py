@@ -8,7 +8,7 @@ import time
 import pytest
 from flask import Flask
 
-from {{ cookiecutter.package_name }}.probes import add_readiness_check
+from {{ cookiecutter.package_name }}.probes import add_readiness_check, readiness_of
 
 TOKEN = "a-debug-token-of-20-chars"
 DEFAULT_PROBES = "/health,/ready"  # the default; conftest turns it off for the other tests
@@ -21,13 +21,19 @@ def test_health_answers_ok_without_checking_anything(make_app) -> None:
     assert (response.status_code, response.get_json()) == (200, {"status": "ok"})
 
 
-def test_ready_without_checks_is_ready(client) -> None:
-    response = client.get("/ready")
+def only_these_checks(app: Flask) -> Flask:
+    """The app with none of the checks service.py registers: these tests add their own."""
+    readiness_of(app).checks.clear()
+    return app
+
+
+def test_ready_without_checks_is_ready(app) -> None:
+    response = only_these_checks(app).test_client().get("/ready")
     assert (response.status_code, response.get_json()) == (200, {"status": "ready", "checks": []})
 
 
 def test_ready_reports_each_check_and_fails_if_one_fails(make_app) -> None:
-    app = make_app()
+    app = only_these_checks(make_app())
     add_readiness_check(app, "database", lambda: None)
     add_readiness_check(app, "cache", lambda: 1 / 0)
     response = app.test_client().get("/ready")
@@ -40,7 +46,7 @@ def test_ready_reports_each_check_and_fails_if_one_fails(make_app) -> None:
 
 
 def test_a_check_past_its_timeout_fails_without_holding_the_probe(make_app) -> None:
-    app = make_app()
+    app = only_these_checks(make_app())
     release = threading.Event()
     add_readiness_check(app, "slow", lambda: release.wait(5), timeout=0.2)
     started = time.perf_counter()
@@ -53,7 +59,7 @@ def test_a_check_past_its_timeout_fails_without_holding_the_probe(make_app) -> N
 
 
 def test_a_failing_check_is_logged_once_per_state_change(make_app, logs) -> None:
-    app = make_app(LOG_PROBE_PATHS=DEFAULT_PROBES)
+    app = only_these_checks(make_app(LOG_PROBE_PATHS=DEFAULT_PROBES))
     healthy = {"ok": False}
 
     def database() -> None:
