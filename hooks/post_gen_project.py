@@ -107,7 +107,7 @@ def next_steps(slug: str, package: str) -> str:
             f"  cd {slug}",
             "  uv lock && uv sync                    # then commit uv.lock",
             "  uv run pytest && uv run ruff check . && uv run mypy",
-            f"  uv run flask --app {package} run     # local, readable with LOG_FORMAT=text",
+            f"  uv run flask --app {package} run     # local: console lines on a terminal",
             f"  uv run gunicorn {package}.wsgi:app    # production (reads gunicorn.conf.py)",
             "",
         ]

@@ -53,7 +53,9 @@ SMOKE_REQUEST_ID = "template-smoke-1"
 # What the baked README's quick start and the post-generation hook tell users to run, with uv
 # (run as ``python -m uv``: the uv of requirements-dev.txt), on this interpreter, offline of any
 # Python download.
-UV_INSTALL = [["lock"], ["sync", "--locked"]]
+# With the optional integrations' extras, so their tests run here; the extended 3.10/3.13 runs
+# install without them, proving the default suite passes with no extra.
+UV_INSTALL = [["lock"], ["sync", "--locked", "--extra", "sentry", "--extra", "metrics"]]
 UV_ENV = {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
 # The README's pip equivalent (pip 25.1+ installs PEP 735 dependency groups).
 PIP_INSTALL = [

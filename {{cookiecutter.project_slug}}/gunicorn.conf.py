@@ -21,13 +21,14 @@ import os
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.env import parse_host, parse_int, read_environment
 from {{ cookiecutter.package_name }}.observability.gunicorn_logging import checked
+from {{ cookiecutter.package_name }}.observability.integrations import GunicornHooks
 
 MAX_PORT = 65535  # TCP
 MAX_WORKERS = 1000  # processes: more is a typo, and would exhaust the machine
 MAX_THREADS = 256  # per worker: gthread's 1000 worker_connections must leave room for keep-alive
 MAX_SECONDS = 86400  # one day, for the timeouts and keep-alive
 
-checked(load_settings, None)
+_settings = checked(load_settings, None)
 # On a HUP reload with an unreadable .env, the line is printed and the process environment
 # used; the new workers then refuse to boot (they read the same .env) and gunicorn halts.
 _env = checked(lambda: read_environment(None), dict(os.environ))
@@ -62,3 +63,10 @@ accesslog = None
 # Worker heartbeats in memory, not under /tmp: works on a read-only root filesystem, and a
 # container's /tmp is often a slow overlay (gunicorn's docs recommend /dev/shm in Docker).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - gunicorn's documented choice
+
+# The optional integrations' process life cycle (observability/integrations.py): the metrics'
+# shared directory is prepared here, in the master, each worker that exits is marked dead, and
+# the directory is removed when gunicorn exits.
+_hooks = GunicornHooks(_settings)
+child_exit = _hooks.child_exit
+on_exit = _hooks.on_exit

@@ -167,7 +167,7 @@ def test_slow_lists_the_slowest_requests_first(app: Flask, baked: Baked) -> None
     result = run(app, "slow", "--top", "2", *baked.files)
     assert result.exit_code == 0, result.stderr
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["duration_ms", "status", "method", "path", "request_id", "ts", "service"]
+    assert header.split() == ["duration_ms", "status", "method", "path", "request_id", "ts", "slowest_call", "service"]
     assert len(rows) == 2
     assert rows[0].split()[:5] == [f"{expected[0]['duration_ms']:.2f}", "200", "GET", "/slow", "req-slow"]
     assert [row.split()[4] for row in rows] == [r["request_id"] for r in expected[:2]]
@@ -202,7 +202,7 @@ def test_stdin_is_read_without_files_or_with_dash(app: Flask, baked: Baked, args
 
 
 @BOTH_FORMATS
-@pytest.mark.parametrize("args", [["trace", "req-work"], ["slow"], ["errors"]])
+@pytest.mark.parametrize("args", [["slow"], ["errors"], ["summary"]])
 def test_skipped_lines_are_counted_on_stderr(app: Flask, baked: Baked, args: list[str]) -> None:
     result = run(app, *args, *baked.files)
     assert result.exit_code == 0
@@ -210,11 +210,24 @@ def test_skipped_lines_are_counted_on_stderr(app: Flask, baked: Baked, args: lis
     assert "skipped" not in result.stdout
 
 
+@BOTH_FORMATS
+def test_trace_parses_only_the_lines_that_mention_the_id(app: Flask, baked: Baked) -> None:
+    """The ID is searched for before a line is parsed: the junk and the torn line, which do not
+    mention it, are passed over unread (and so not counted); a junk line that does is counted."""
+    result = run(app, "trace", "req-work", *baked.files)
+    assert result.exit_code == 0
+    assert "skipped" not in result.stderr
+    mentioning = "not a record, about req-work\n"
+    from_stdin = run(app, "trace", "req-work", stdin=all_text(baked.files) + mentioning)
+    assert "skipped 1 line that was not a log record" in from_stdin.stderr
+    assert from_stdin.stdout == result.stdout
+
+
 def test_a_text_format_line_is_a_record(app: Flask) -> None:
     line = TEXT_LINE + " request_id=r1 method=GET path=/x duration_ms=12.5"
     result = run(app, "slow", stdin=f"{line}\n")
     assert result.stderr == ""
-    row = ["12.50", "200", "GET", "/x", "r1", "2026-01-01T00:00:00.000Z", "-"]  # a line without service
+    row = ["12.50", "200", "GET", "/x", "r1", "2026-01-01T00:00:00.000Z", "-", "-"]  # no call, no service
     assert result.stdout.splitlines()[1].split() == row
 
 
@@ -327,7 +340,7 @@ def test_trace_takes_a_request_id_that_starts_with_a_dash(app: Flask, tmp_path: 
             assert result.stdout.startswith(f"request {request_id}: GET /x, status 503")
     helped = run(app, "trace", "--help")
     assert helped.exit_code == 0
-    assert "REQUEST_ID [FILE]..." in helped.stdout
+    assert "REQUEST_ID [FILE|DIR]..." in helped.stdout
 
 
 # --- Text format: the same records written as text give the same answers -----------------

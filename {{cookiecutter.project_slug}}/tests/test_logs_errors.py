@@ -1,4 +1,5 @@
-"""``logs/errors.py``: failing requests stream out, with bounded memory, none lost."""
+"""``logs/errors.py``: failing requests stream out, with bounded memory, none lost, each
+with its first problem (the first WARNING or worse), user and failing dependency."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections import OrderedDict
 
 import pytest
 
-from {{ cookiecutter.package_name }}.logs import errors
+from {{ cookiecutter.package_name }}.logs import requests
 from {{ cookiecutter.package_name }}.logs.errors import Failure, failing_requests
 
 
@@ -34,9 +35,10 @@ def test_failing_requests_stay_bounded_and_stream() -> None:
 
 def test_errors_evicts_the_oldest_pending_failure_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past ``max_pending``, failures go out oldest first, none lost or repeated, also when
-    requests in the middle complete. Eviction is OrderedDict.popitem(last=False), O(1) by
-    construction: on a plain dict, next(iter()) steps over every slot deleted at its front,
-    which made errors quadratic past MAX_PENDING_FAILURES (not timed here: asserted by type)."""
+    requests in the middle complete. Eviction (``requests.requests``) is
+    OrderedDict.popitem(last=False), O(1) by construction: on a plain dict, next(iter()) steps
+    over every slot deleted at its front, which made errors quadratic past MAX_PENDING_FAILURES
+    (not timed here: asserted by type)."""
     evictions: list[bool] = []
 
     class RecordingOrderedDict(OrderedDict):
@@ -44,7 +46,7 @@ def test_errors_evicts_the_oldest_pending_failure_in_order(monkeypatch: pytest.M
             evictions.append(last)
             return super().popitem(last)
 
-    monkeypatch.setattr(errors, "OrderedDict", RecordingOrderedDict)
+    monkeypatch.setattr(requests, "OrderedDict", RecordingOrderedDict)
     records: list[dict[str, object]] = []
     completed: set[str] = set()
     for i in range(2000):
@@ -61,3 +63,19 @@ def test_errors_evicts_the_oldest_pending_failure_in_order(monkeypatch: pytest.M
     assert unfinished == [f"r{i}" for i in range(2000) if f"r{i}" not in completed]
     assert len(evictions) >= len(unfinished) - 5
     assert not any(evictions)  # every eviction took the front: popitem(last=False)
+
+
+def test_a_failure_names_its_first_problem_user_and_failing_dependency() -> None:
+    """The dependency's 503 warning came first: it is the first problem, not the exception it
+    caused (named after it), as trace marks it."""
+    base = {"request_id": "r1", "user_id": "u-7", "method": "GET", "path": "/checkout"}
+    records: list[dict[str, object]] = [
+        {**base, "msg": "dependency_call", "level": "INFO", "dependency": "inventory", "status": 200},
+        {**base, "msg": "dependency_call", "level": "WARNING", "dependency": "payments", "status": 503},
+        {**base, "msg": "unhandled_exception", "level": "ERROR", "exc_type": "PaymentError", "exc": "PaymentError: no"},
+        {**base, "msg": "request_completed", "level": "ERROR", "status": 500},
+    ]
+    (failure,) = failing_requests(records)
+    assert (failure.msg, failure.user, failure.dependency) == ("dependency_call", "u-7", "payments")
+    assert failure.exception == "PaymentError: no"
+    assert failure.status == 500

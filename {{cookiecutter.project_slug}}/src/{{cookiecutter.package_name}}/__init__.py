@@ -14,6 +14,7 @@ from flask import Flask
 from .config import Settings, load_settings
 from .errors import register_errorhandlers
 from .logs import logs_group
+from .observability.integrations import register_integrations
 from .observability.request_logging import init_request_logging
 from .observability.setup import configure_logging
 from .probes import bp as probes_bp
@@ -40,7 +41,14 @@ def register_service(app: Flask, settings: Settings) -> None:
     init_service(app, settings.service_settings or ServiceSettings())
 
 
-STEPS = (register_observability, register_blueprints, register_errorhandlers, register_commands, register_service)
+STEPS = (
+    register_observability,
+    register_integrations,
+    register_blueprints,
+    register_errorhandlers,
+    register_commands,
+    register_service,
+)
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .env import (  # re-exported: the helpers a team's own settings use too
     ConfigError,
@@ -50,6 +51,11 @@ DEFAULT_LOG_FORMAT = "{{ cookiecutter.log_format }}"
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("json", "text")
+# LOG_FORMAT=console: lines for a person at a terminal (observability/console.py), never for a
+# file or a log pipeline. The default of `flask run` when its stdout is a terminal, unless
+# LOG_FORMAT (or a LOG_SCHEMA other than native) is set.
+CONSOLE = "console"
+FORMAT_CHOICES = (*FORMATS, CONSOLE)
 # Field layouts of the JSON format: the service's own, or one a log backend reads natively
 # (observability/schemas/).
 SCHEMAS = ("native", "ecs", "gcp", "datadog")
@@ -64,6 +70,12 @@ GCP_PROJECT_RE = re.compile(r"(?:[a-z0-9][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0
 MIN_DEBUG_TOKEN_CHARS = 16
 # Present only in services generated with log_to_file=yes (the post-gen hook removes it).
 FILE_SINK_MODULE = f"{__package__}.observability.file_handler"
+# The optional integrations (observability/sentry.py, ...): each parses its own settings.
+INTEGRATIONS_PACKAGE = f"{__package__}.observability"
+
+if TYPE_CHECKING:
+    from .observability.metrics import MetricsSettings
+    from .observability.sentry import SentrySettings
 
 
 class FileSinkSettings(Protocol):
@@ -99,6 +111,9 @@ class Settings:
     gcp_project: str = ""
     # The optional file sink's settings; None when the service was generated without it.
     file: FileSinkSettings | None = None
+    # Optional integrations, None when off (observability/extras.py): SENTRY_DSN, METRICS_ENABLED.
+    sentry: SentrySettings | None = None
+    metrics: MetricsSettings | None = None
 
     # Your own settings (service.py), validated with the template's.
     service_settings: ServiceSettings | None = None
@@ -162,7 +177,8 @@ def parse_schema(value: str, log_format: str) -> str:
     refused rather than silently ignored (the lines would not be what the backend expects)."""
     schema = parse_choice("LOG_SCHEMA", value, SCHEMAS)
     if schema != "native" and log_format != "json":
-        fail("LOG_SCHEMA", value, "native (or set LOG_FORMAT=json)", "schemas are JSON layouts; LOG_FORMAT is text")
+        problem = f"schemas are JSON layouts; LOG_FORMAT is {log_format}"
+        fail("LOG_SCHEMA", value, "native (or set LOG_FORMAT=json)", problem)
     return schema
 
 
@@ -189,10 +205,40 @@ def load_file_settings(env: Mapping[str, str]) -> FileSinkSettings | None:
     return settings
 
 
+def under_flask_run() -> bool:
+    """Whether the app is being built by ``flask run`` (its click command is the one running)."""
+    cli = sys.modules.get("flask.cli")
+    if cli is None:  # no flask command line in this process at all
+        return False
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.command is getattr(cli, "run_command", None)
+
+
+def default_log_format(env: Mapping[str, str]) -> str:
+    """``console`` for ``flask run`` writing to a terminal; else the generated default. Only
+    used when LOG_FORMAT is unset; a LOG_SCHEMA asks for JSON, so it keeps the default too."""
+    if env.get("LOG_SCHEMA", "native").strip().lower() not in {"", "native"} or not under_flask_run():
+        return DEFAULT_LOG_FORMAT
+    try:
+        terminal = sys.stdout is not None and sys.stdout.isatty()
+    except (OSError, ValueError):  # a closed or detached stdout
+        terminal = False
+    return CONSOLE if terminal else DEFAULT_LOG_FORMAT
+
+
+def load_integration(module: str, loader: str, env: Mapping[str, str]) -> Any:
+    """An optional integration's settings, None when its configuration leaves it off. Its
+    module is imported here, not at the top: it belongs to a package that imports this one."""
+    return getattr(importlib.import_module(f"{INTEGRATIONS_PACKAGE}.{module}"), loader)(env)
+
+
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     env = read_environment(overrides)
     get = env.get
-    log_format = parse_choice("LOG_FORMAT", get("LOG_FORMAT", DEFAULT_LOG_FORMAT), FORMATS)
+    given_format = env["LOG_FORMAT"] if "LOG_FORMAT" in env else default_log_format(env)
+    log_format = parse_choice("LOG_FORMAT", given_format, FORMAT_CHOICES)
     log_schema = parse_schema(get("LOG_SCHEMA", "native"), log_format)
     return Settings(
         log_level=parse_choice("LOG_LEVEL", get("LOG_LEVEL", "INFO"), LEVELS, upper=True),
@@ -211,4 +257,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         gcp_project=parse_gcp_project(get("GOOGLE_CLOUD_PROJECT", ""), log_schema),
         file=load_file_settings(env),
         service_settings=load_service_settings(env),
+        sentry=load_integration("sentry", "load_sentry_settings", env),
+        metrics=load_integration("metrics", "load_metrics_settings", env),
     )

@@ -32,7 +32,7 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, cast
@@ -178,12 +178,18 @@ def open_source(path: str) -> Iterator[IO[bytes]]:
             yield stream
 
 
-def read_records(paths: Sequence[str], stats: ReadStats) -> Iterator[Record]:
-    """Every record of the files, in order, one line at a time; counts the rest in ``stats``."""
+def read_records(
+    paths: Sequence[str], stats: ReadStats, line_test: Callable[[str], bool] | None = None
+) -> Iterator[Record]:
+    """Every record of the files, in order, one line at a time; counts the rest in ``stats``.
+    With ``line_test`` (a needle search: ``filters.line_test``), a line failing it is passed
+    over unparsed and uncounted: what it holds is not known, and not wanted."""
     for path in paths or (STDIN,):
         try:
             with open_source(path) as stream:
                 for line in iter_lines(stream):
+                    if line_test is not None and line is not None and not line_test(line):
+                        continue
                     record = parse_record(line) if line is not None else None
                     if record is None:
                         stats.skipped += 1

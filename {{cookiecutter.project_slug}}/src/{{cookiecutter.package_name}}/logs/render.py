@@ -11,9 +11,11 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 
+from .deps import ALL_OPERATIONS, Row, RowKey
 from .errors import Failure
 from .records import REPLICA, Record, exception_headline, replica_of, service_of, text
-from .slow import Completed
+from .slow import Completed, Slowest
+from .summary import Group, GroupKey, Summary, ranked
 from .trace import MAX_TRACE_RECORDS, Timeline
 
 MAX_VALUE_CHARS = 160
@@ -173,25 +175,124 @@ def render_timeline(timeline: Timeline) -> Iterator[str]:
 def render_slow(rows: Sequence[Completed]) -> Iterator[str]:
     paths = [show(row.path, MAX_NAME_WIDTH) for row in rows]
     ids = [show(row.request_id, MAX_NAME_WIDTH) for row in rows]
+    calls = [show(row.slowest_call, MAX_NAME_WIDTH) for row in rows]
     path_width = max(len("path"), *(len(path) for path in paths))
     id_width = max(len("request_id"), *(len(request_id) for request_id in ids))
     ts_width = max(len(show(row.ts)) for row in rows)
+    call_width = max(len("slowest_call"), *(len(call) for call in calls))
     header = f"{'duration_ms':>12}  status  method   {'path'.ljust(path_width)}  {'request_id'.ljust(id_width)}  "
-    yield header + f"{'ts'.ljust(ts_width)}  service"
-    for row, path, request_id in zip(rows, paths, ids, strict=True):
+    yield header + f"{'ts'.ljust(ts_width)}  {'slowest_call'.ljust(call_width)}  service"
+    for row, path, request_id, call in zip(rows, paths, ids, calls, strict=True):
         status = show(row.status, 10).rjust(6)
         columns = [show(row.method, 10).ljust(7), path.ljust(path_width), request_id.ljust(id_width)]
-        columns += [show(row.ts).ljust(ts_width), show(row.service, MAX_NAME_WIDTH)]
+        columns += [show(row.ts).ljust(ts_width), call.ljust(call_width), show(row.service, MAX_NAME_WIDTH)]
         yield f"{row.duration_ms:>12.2f}  {status}  " + "  ".join(columns)
+
+
+def render_crossed(result: Slowest, min_ms: float) -> str:
+    share = f" ({result.crossed / result.total * 100:.1f}%)" if result.total else ""
+    return f"{result.crossed} of {result.total} requests took >= {min_ms:g} ms{share}"
 
 
 def render_failure(failure: Failure) -> str:
     status = "-" if failure.status is None else show(failure.status, 10)
     parts = [show(failure.ts), status.rjust(3), show(failure.request_id), show(failure.method), show(failure.path)]
     parts.append(show(failure.service, MAX_NAME_WIDTH))
+    if failure.user is not None:
+        parts.append(f"user={show(failure.user, MAX_NAME_WIDTH)}")
+    if failure.dependency is not None:
+        parts.append(f"dependency={show(failure.dependency, MAX_NAME_WIDTH)}")
     parts.append(" " + show(failure.msg))
+    if failure.problem_status is not None:
+        parts.append(f"status={show(failure.problem_status, 10)}")
     if failure.headline:
         parts.append(" " + clean(failure.headline, MAX_VALUE_CHARS))
     if failure.error is not None:
         parts.append(f" error={show(failure.error)}")
+    if failure.exception:
+        parts.append(f" exception={show(failure.exception)}")
     return " ".join(parts)
+
+
+# --- summary and deps: tables --------------------------------------------------------------
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: int) -> Iterator[str]:
+    """Aligned columns, the first ``numeric`` right-aligned; cells already made safe."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in [header, *rows]:
+        cells = [c.rjust(w) if i < numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        yield ("  " + "  ".join(cells)).rstrip()
+
+
+def format_rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def render_summary(summary: Summary) -> Iterator[str]:
+    """The headline counts over the window, then the failure groups and the slow groups,
+    largest first, each with an example request ID to ``trace``."""
+    if not summary.requests:
+        yield "no completed requests"
+        return
+    minutes = summary.minutes
+    span = "" if not minutes else f" ({minutes:.1f} min)" if minutes >= 1 else f" ({minutes * 60:.1f} s)"
+    window = f"{show(summary.first_ts)} to {show(summary.last_ts)}{span}"
+    total = summary.requests
+    yield (
+        f"{total} requests from {window}: {summary.failed} failed ({summary.failed / total * 100:.1f}%), "
+        f"{summary.slow} slow (>= {summary.slow_ms:g} ms, {summary.slow / total * 100:.1f}%)"
+    )
+    several = len({key[0] for key in summary.routes}) > 1
+    slow = f"slow requests (>= {summary.slow_ms:g} ms)"
+    for name, grouping, groups, columns in (
+        ("failed requests", "exception and failing dependency", summary.failures, "exception"),
+        (slow, "and slowest dependency", summary.slowness, ""),
+    ):
+        yield ""
+        if not groups:
+            yield f"{name}: none"
+            continue
+        yield f"{name} by route, status, {grouping}:".replace("status, and", "status and")
+        header = ["count", "share", "per_min", "method", "route", "status"]
+        header += (["exception"] if columns else []) + ["dependency", "user", "example"]
+        if several:
+            header.insert(3, "service")
+        rows = [summary_row(summary, key, group, bool(columns), several) for key, group in ranked(groups)]
+        yield from table(header, rows, 3)
+
+
+def summary_row(summary: Summary, key: GroupKey, group: Group, exception: bool, several: bool) -> list[str]:
+    service, method, route, status, exc_type, dependency = key
+    row = [str(group.count), f"{summary.share(key, group) * 100:.1f}%", format_rate(summary.per_minute(group))]
+    row += [show(method, 10), show(route, MAX_NAME_WIDTH), show(status, 10)]
+    row += [show(exc_type, MAX_NAME_WIDTH)] if exception else []
+    row += [show(dependency, MAX_NAME_WIDTH), show(group.user, MAX_NAME_WIDTH), show(group.example, MAX_NAME_WIDTH)]
+    if several:
+        row.insert(3, show(service, MAX_NAME_WIDTH))
+    return row
+
+
+def render_deps(rows: Sequence[tuple[RowKey, Row]]) -> Iterator[str]:
+    """One row per dependency (operation ``*``), its operations under it where it has several."""
+    several = len({key[0] for key, _ in rows}) > 1
+    header = ["calls", "failed", "fail%", "p50_ms", "p95_ms", "max_ms", "dependency", "operation", "outcomes"]
+    if several:
+        header.insert(6, "service")
+    lines = []
+    for (service, dependency, operation), row in rows:
+        durations = row.durations
+        cells = [str(row.calls), str(row.failed), f"{row.failed / row.calls * 100:.1f}%"]
+        cells += [format_ms(durations.percentile(0.5)), format_ms(durations.percentile(0.95))]
+        cells += [format_ms(durations.maximum)]
+        name = show(dependency, MAX_NAME_WIDTH) if operation == ALL_OPERATIONS else "  " + show(dependency, 40)
+        outcomes = " ".join(f"{show(outcome, 20)}:{count}" for outcome, count in row.outcomes.most_common())
+        cells += [name, show(operation, MAX_NAME_WIDTH), outcomes]
+        if several:
+            cells.insert(6, show(service, MAX_NAME_WIDTH))
+        lines.append(cells)
+    yield from table(header, lines, 6)
+
+
+def format_ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -1,17 +1,19 @@
 """``slow``: the slowest completed requests, from their ``request_completed`` records.
 
-Why a module: the computation behind ``flask logs slow`` (``render`` prints the table).
-Only the top N are ever held: a heap over the stream, so any file size is fine.
+Why a module: the computation behind ``slow`` (``render`` prints the table). Only the top N
+are ever held: a heap over the stream, so any file size is fine. Each row names the request's
+slowest dependency call, often the reason it was slow. With ``min_ms``, only requests at
+least that slow are listed, and ``Slowest`` counts how many crossed it out of how many.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 
-from .records import Record, number, service_of, text
+from .requests import Request
 
 
 @dataclass(frozen=True)
@@ -23,23 +25,47 @@ class Completed:
     request_id: str
     ts: str
     service: str = "-"
+    slowest_call: str = "-"
 
 
-def completed_requests(records: Iterable[Record]) -> Iterator[Completed]:
-    for record in records:
-        duration = number(record.get("duration_ms"))
-        if record.get("msg") == "request_completed" and duration is not None:
-            yield Completed(
-                duration,
-                record.get("status"),
-                text(record, "method"),
-                text(record, "path"),
-                text(record, "request_id"),
-                text(record, "ts"),
-                service_of(record),
-            )
+@dataclass
+class Slowest:
+    rows: list[Completed] = field(default_factory=list)
+    total: int = 0  # completed requests seen (after the filters)
+    crossed: int = 0  # of those, at least min_ms
 
 
-def slowest(records: Iterable[Record], top: int) -> list[Completed]:
-    """The ``top`` longest requests, longest first; only ``top`` are ever held in memory."""
-    return heapq.nlargest(top, completed_requests(records), key=attrgetter("duration_ms"))
+def completed_of(request: Request) -> Completed | None:
+    if not request.completed or request.duration_ms is None:
+        return None
+    call = request.slowest_call
+    slowest = f"{call.dependency}:{call.duration_ms:g}ms" if call is not None else "-"
+    return Completed(
+        request.duration_ms,
+        request.status,
+        request.method,
+        request.path,
+        request.request_id,
+        request.ts,
+        request.service,
+        slowest,
+    )
+
+
+def slowest(requests: Iterable[Request], top: int, min_ms: float = 0.0) -> Slowest:
+    """The ``top`` longest requests of at least ``min_ms``, longest first, and the counts;
+    only ``top`` are ever held in memory."""
+    result = Slowest()
+
+    def crossing() -> Iterator[Completed]:
+        for request in requests:
+            row = completed_of(request)
+            if row is None:
+                continue
+            result.total += 1
+            if row.duration_ms >= min_ms:
+                result.crossed += 1
+                yield row
+
+    result.rows = heapq.nlargest(top, crossing(), key=attrgetter("duration_ms"))
+    return result

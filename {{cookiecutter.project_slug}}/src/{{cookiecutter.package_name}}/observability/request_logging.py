@@ -9,8 +9,9 @@ On the way in: accept a safe ``X-Request-ID`` or generate one, read the W3C trac
 caller's span and sampled flag and the ``tracestate`` are kept: ``trace_context``), decide
 per-request debug, bind the context, and (at DEBUG) log ``request_started`` with the query
 string and headers (redacted centrally by key). On the way out: echo the request ID, log
-``request_completed`` (INFO; ERROR for 5xx) with status, duration, size and content type,
-and ``slow_request`` (WARNING) past ``SLOW_REQUEST_MS``; then reset the context, so nothing
+``request_completed`` (INFO; ERROR for 5xx) with status, duration, size, content type and
+the route template Flask matched where it differs from the path (``route``), and
+``slow_request`` (WARNING) past ``SLOW_REQUEST_MS``; then reset the context, so nothing
 leaks into the next request on the same thread. A streamed body (no Content-Length) keeps
 the context until the server closes it, and is summarised then, with the bytes it sent: a
 body the server closes before its end (the client went away) is ``aborted``, not a failure;
@@ -71,6 +72,8 @@ log = logging.getLogger("http")
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+# Told of every request summary: (method, route template or None, status, duration_ms).
+RequestObserver = Callable[[str, str | None, int, float], None]
 
 
 def request_path(environ: Environ) -> str:
@@ -84,6 +87,15 @@ def plain_int(value: str) -> int | None:
     """ASCII digits as an int, anything else None: ``"²".isdigit()`` is True but ``int("²")``
     raises, and ``int`` reads other scripts' digits too, so ``isdigit`` alone is not enough."""
     return int(value) if value.isdigit() and value.isascii() else None
+
+
+def matched_route(environ: Environ) -> str | None:
+    """The route template Flask matched (``/orders/<int:order_id>``), from the request Flask
+    keeps in the environ until it pops its context (so: read when it starts the response);
+    None when no rule matched (404, 405)."""
+    rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
+    route = getattr(rule, "rule", None)
+    return route if isinstance(route, str) else None
 
 
 def response_fields(status_line: str, headers: list[tuple[str, str]]) -> tuple[int, int | None, str | None, bool]:
@@ -139,6 +151,8 @@ class RequestLogging:
         # Whether request_started is wanted for every request (http at DEBUG by configuration).
         # With per-request debug possible the loggers run at DEBUG, so isEnabledFor can't say.
         self.started_always = pipeline.policy.level_for(log.name) <= logging.DEBUG
+        # What integrations add to see each summary (metrics); empty, so free, when none does.
+        self.observers: tuple[RequestObserver, ...] = ()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
@@ -155,7 +169,7 @@ class RequestLogging:
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             headers.append((REQUEST_ID_HEADER, request_id))
-            response[:] = [status, headers]
+            response[:] = [status, headers, matched_route(environ)]
             return start_response(status, headers, exc_info)
 
         streamed = False
@@ -164,18 +178,20 @@ class RequestLogging:
             if rejected_id or sent_token is not None or reason or self.started_always:
                 self.log_start(environ, raw_id, rejected_id, sent_token, reason)
             result = self.app(environ, capture)
-            status_line, headers = response or ["500 INTERNAL SERVER ERROR", []]
+            status_line, headers, route = response or ["500 INTERNAL SERVER ERROR", [], None]
             status, size, content_type, has_length = response_fields(status_line, headers)
             if not has_length and status not in BODILESS_STATUSES and environ.get("REQUEST_METHOD") != "HEAD":
                 # The body is still to come: finish when the server closes it.
-                body = StreamedBody(result, partial(self.finish, start, status, content_type, reason, token))
+                body = StreamedBody(
+                    result, partial(self.finish, start, status, content_type, reason, token, route=route)
+                )
                 streamed = True
                 return body
-            self.log_completion(start, status, size, content_type, reason)
+            self.log_completion(start, status, size, content_type, reason, route=route)
             return result
         except BaseException as error:
             remember_context(error, current())
-            self.log_completion(start, 500, None, None, reason)
+            self.log_completion(start, 500, None, None, reason, route=response[2] if response else None)
             raise
         finally:
             if not streamed:
@@ -191,6 +207,7 @@ class RequestLogging:
         size: int,
         failed: bool,
         aborted: bool,
+        route: str | None = None,
     ) -> None:
         """End of a streamed body: log with the body's real duration and size, then unbind.
 
@@ -199,7 +216,7 @@ class RequestLogging:
         sent, at its usual level, marked ``aborted``.
         """
         try:
-            self.log_completion(start, 500 if failed else status, size, content_type, reason, aborted)
+            self.log_completion(start, 500 if failed else status, size, content_type, reason, aborted, route)
         finally:
             unbind(token)
 
@@ -238,6 +255,7 @@ class RequestLogging:
         content_type: str | None,
         reason: str | None,
         aborted: bool = False,
+        route: str | None = None,
     ) -> None:
         """``request_completed`` (and ``slow_request``), through the pipeline's one entry point."""
         elapsed = int((time.perf_counter() - start) * 100_000 + 0.5) / 100  # ms, 2 places; cheaper than round()
@@ -247,6 +265,9 @@ class RequestLogging:
             ("size", size),
             ("content_type", content_type),
         ]
+        if route is not None and route != current().path:
+            # Not repeated where it is the path (/health): the summary stays as small as it was.
+            fields.append(("route", route))
         if aborted:
             fields.append(("aborted", True))
         if reason is not None:
@@ -257,6 +278,9 @@ class RequestLogging:
         if context.parent_span_id is not None:
             fields += trace_fields(context)
         self.pipeline.emit(log, self.summary_level(status), "request_completed", fields)
+        if self.observers:
+            for observe in self.observers:
+                observe(context.method, route, status, elapsed)
         if self.slow_ms and elapsed > self.slow_ms:
             log.warning("slow_request", extra={"duration_ms": elapsed, "threshold_ms": self.slow_ms})
 
@@ -325,4 +349,6 @@ class StreamedBody:
 
 
 def init_request_logging(app: Flask, settings: Settings, pipeline: Pipeline) -> None:
-    app.wsgi_app = RequestLogging(app.wsgi_app, settings, pipeline)  # type: ignore[method-assign]
+    middleware = RequestLogging(app.wsgi_app, settings, pipeline)
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    app.extensions["request_logging"] = middleware  # where integrations add their observers

@@ -19,9 +19,11 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from dataclasses import replace
 from typing import TextIO
 
-from ..config import FILE_SINK_MODULE, Settings
+from ..config import CONSOLE, DEFAULT_LOG_FORMAT, FILE_SINK_MODULE, Settings
+from .console import wants_color
 from .context import stamp_records
 from .debug import LevelGate
 from .formatting import EventFormatter
@@ -36,9 +38,30 @@ OWNED = "_service_owned_handler"
 _active: Pipeline | None = None
 
 
-def build_formatter(settings: Settings) -> EventFormatter:
-    """Format, redaction, the service's identity and the JSON schema (``LOG_SCHEMA``)."""
-    return formatter_for(settings)
+def build_formatter(settings: Settings, stream: TextIO | None = None) -> EventFormatter:
+    """Format, redaction, the service's identity and the JSON schema (``LOG_SCHEMA``). The
+    console format is coloured only on a terminal, never with ``NO_COLOR``."""
+    if settings.log_format != CONSOLE:
+        return formatter_for(settings)
+    return formatter_for(settings, color=wants_color(sys.stdout if stream is None else stream))
+
+
+def build_file_formatter(settings: Settings, formatter: EventFormatter) -> EventFormatter:
+    """The log file's formatter: stdout's, except that console lines (colour, a record over
+    several lines) never go to a file: with LOG_FORMAT=console the file keeps the generated
+    format (``DEFAULT_LOG_FORMAT``, JSON or text), which ``flask logs`` and lnav read."""
+    if settings.log_format != CONSOLE:
+        return formatter
+    return formatter_for(replace(settings, log_format=DEFAULT_LOG_FORMAT))
+
+
+class PerSinkPipeline(Pipeline):
+    """A pipeline whose sinks format differently (console on stdout, JSON or text in the file).
+    The summary's shortcut writes one line to every sink, so here it is off: every record goes
+    through logging and each sink formats its own line. Only LOG_FORMAT=console with a file."""
+
+    def only_listeners(self, logger: logging.Logger, level: int) -> bool:
+        return False
 
 
 def build_handlers(settings: Settings, stream: TextIO | None) -> list[ServiceHandler]:
@@ -96,15 +119,17 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> Pipel
     remove_owned_handlers(root)
     policy = LevelPolicy(settings.log_level, settings.log_levels)
     gate = LevelGate(policy) if settings.per_request_debug_possible else None
-    formatter = build_formatter(settings)
+    formatter = build_formatter(settings, stream)
+    file_formatter = build_file_formatter(settings, formatter)
     sinks = build_handlers(settings, stream)
     for sink in sinks:
         setattr(sink, OWNED, True)
         if gate is not None:
             sink.addFilter(gate)
-        sink.setFormatter(formatter)
+        sink.setFormatter(formatter if isinstance(sink, StreamSink) else file_formatter)
         root.addHandler(sink)
     apply_levels(policy, gate is not None)
     logging.captureWarnings(True)
-    _active = Pipeline(formatter, tuple(sinks), policy, gate)
+    shared = all(sink.formatter is formatter for sink in sinks)
+    _active = (Pipeline if shared else PerSinkPipeline)(formatter, tuple(sinks), policy, gate)
     return _active

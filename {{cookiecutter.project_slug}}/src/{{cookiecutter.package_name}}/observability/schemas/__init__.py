@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol
 
-from ...config import Settings
+from ...config import CONSOLE, Settings
+from ..console import ConsoleFormatter
 from ..formatting import EventFormatter, JsonFormatter, SchemaMapper, ServiceIdentity, TextFormatter
 from ..redaction import Redactor
 from . import datadog, ecs, gcp
@@ -58,10 +59,13 @@ def mapper_for(name: str, identity: ServiceIdentity, gcp_project: str = "") -> S
     return None if name == NATIVE else SCHEMAS[name].mapper(identity, gcp_project)
 
 
-def formatter_for(settings: Settings) -> EventFormatter:
-    """The formatter the settings describe: format, redaction, identity and schema."""
+def formatter_for(settings: Settings, *, color: bool = False) -> EventFormatter:
+    """The formatter the settings describe: format, redaction, identity and schema (``color``:
+    the console format's, for a terminal)."""
     redactor = Redactor(settings.log_redact_keys)
     identity = identity_of(settings)
+    if settings.log_format == CONSOLE:
+        return ConsoleFormatter(redactor, identity, color=color)  # config.py refuses a schema here too
     if settings.log_format != "json":
         return TextFormatter(redactor, identity)  # config.py refuses a schema with text
     return JsonFormatter(redactor, identity, mapper_for(settings.log_schema, identity, settings.gcp_project))

@@ -1,0 +1,61 @@
+"""The optional integrations, wired into the app by one ``create_app`` step, and into
+gunicorn's process life cycle by the hooks ``gunicorn.conf.py`` names.
+
+Each is one module under ``observability/`` whose dependencies are an optional extra
+(``extras.py``), and is off unless its standard configuration turns it on:
+
+- ``sentry.py`` (``[sentry]``): ``SENTRY_DSN``.
+- ``metrics.py`` (``[metrics]``): ``METRICS_ENABLED``.
+
+An integration that is off is never imported here and adds nothing to any request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ..config import Settings
+
+
+def register_integrations(app: Flask, settings: Settings) -> None:
+    pipeline = app.extensions["logging_pipeline"]
+    if settings.sentry is not None:
+        from .sentry import init_sentry
+
+        init_sentry(app, settings, pipeline.redactor)
+    if settings.metrics is not None:
+        from .metrics import init_metrics
+
+        metrics = init_metrics(app, settings.metrics)
+        middleware = app.extensions["request_logging"]
+        middleware.observers = (*middleware.observers, metrics.observe)
+
+
+class GunicornHooks:
+    """Server hooks for ``gunicorn.conf.py``. Made in the master when it reads its
+    configuration, with the settings it validated (None after a HUP reload with a bad one:
+    then nothing is done). Anything with a thread or a socket belongs in a ``post_fork``
+    hook, in each worker, never in the master."""
+
+    def __init__(self, settings: Settings | None) -> None:
+        self.settings = settings
+        if settings is not None and settings.metrics is not None:
+            from .metrics import prepare_multiprocess_dir
+
+            prepare_multiprocess_dir()
+
+    def child_exit(self, server: Any, worker: Any) -> None:
+        """In the master, after a worker exited (for any reason)."""
+        if self.settings is not None and self.settings.metrics is not None:
+            from .metrics import mark_worker_dead
+
+            mark_worker_dead(worker.pid)
+
+    def on_exit(self, server: Any) -> None:
+        """In the master, as gunicorn exits."""
+        if self.settings is not None and self.settings.metrics is not None:
+            from .metrics import remove_multiprocess_dir
+
+            remove_multiprocess_dir()
