@@ -27,7 +27,8 @@ from conftest import BASE_OVERRIDES
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import DEFAULT_SERVICE_NAME, FORMATS
 from {{ cookiecutter.package_name }}.logs import logs_group
-from {{ cookiecutter.package_name }}.logs.pretty import follow_lines, parse_when
+from {{ cookiecutter.package_name }}.logs.filters import parse_when
+from {{ cookiecutter.package_name }}.logs.pretty import follow_lines
 from {{ cookiecutter.package_name }}.observability.formatting import ServiceIdentity, TextFormatter, render_json, utc_timestamp
 from {{ cookiecutter.package_name }}.observability.schemas import mapper_for
 

@@ -39,7 +39,8 @@ GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 def parse_when(value: str, now: float) -> float | None:
-    """Seconds since the epoch for RFC 3339 (naive = UTC) or a duration before ``now``."""
+    """Seconds since the epoch for RFC 3339 (``2026-11-24T19:09:14Z``, a date; naive = UTC) or
+    a duration before ``now`` (``90s``, ``15m``, ``2h``, ``1d``); None for anything else."""
     given = value.strip()
     relative = RELATIVE.fullmatch(given)
     if relative is not None:
@@ -135,6 +136,7 @@ def plain(value: str) -> bool:
 
 
 def when_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--since``/``--until``: a time (``parse_when``), or a usage error naming the option."""
     if value is None:
         return None
     seconds = parse_when(value, time.time())

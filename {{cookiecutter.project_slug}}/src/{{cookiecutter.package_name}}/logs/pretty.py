@@ -35,35 +35,14 @@ import click
 
 from ..observability.console import ConsoleRenderer, printable, wants_color
 from ..observability.handlers import detach_dead_stream
+from .filters import when_option
 from .reading import MAX_LINE_BYTES, STDIN, iter_lines, open_source, parse_record
 from .records import REPLICA, Record, parse_ts, text
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Level names as other writers spell them, ranked with the service's own.
 LEVEL_RANKS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "CRITICAL": 50, "FATAL": 50}
-RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 POLL_SECONDS = 0.25
-
-
-def parse_when(value: str, now: float) -> float | None:
-    """Seconds since the epoch for RFC 3339 (``2026-11-24T19:09:14Z``, a date; naive = UTC) or
-    a duration before ``now`` (``90s``, ``15m``, ``2h``, ``1d``); None for anything else."""
-    given = value.strip()
-    relative = RELATIVE.fullmatch(given)
-    if relative is not None:
-        return now - float(relative.group(1)) * SECONDS[relative.group(2)]
-    return parse_ts(given)
-
-
-def when_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """``--since``/``--until``: a time (``parse_when``), or a usage error naming the option."""
-    if value is None:
-        return None
-    seconds = parse_when(value, time.time())
-    if seconds is None:
-        raise click.BadParameter(f"{value!r} is neither an RFC 3339 time nor a duration such as 15m, 2h or 1d")
-    return seconds
 
 
 @dataclass(frozen=True)
