@@ -51,7 +51,7 @@ def team_changes(project: Path) -> None:
         (src / "routes.py").read_text()
         + """
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/shop/orders/<int:order_id>")
 def order(order_id: int) -> dict[str, object]:
     from flask import current_app
 
@@ -97,7 +97,7 @@ from my_service.config import ConfigError
 
 
 def test_order_uses_the_teams_setting(make_app) -> None:
-    response = make_app(ORDERS_TIMEOUT="3.5").test_client().get("/orders/7")
+    response = make_app(ORDERS_TIMEOUT="3.5").test_client().get("/shop/orders/7")
     assert response.get_json() == {"order": 7, "timeout": 3.5}
 
 
@@ -179,7 +179,7 @@ def test_an_update_lands_without_conflicts_on_a_customised_service(
 
     src = project / "src" / PACKAGE
     # Every team change is still there.
-    assert "/orders/<int:order_id>" in (src / "routes.py").read_text()
+    assert "/shop/orders/<int:order_id>" in (src / "routes.py").read_text()
     assert '"iban"' in (src / "service.py").read_text()
     assert (project / "tests/test_orders.py").is_file()
     assert '"click>=8"' in (project / "pyproject.toml").read_text()
