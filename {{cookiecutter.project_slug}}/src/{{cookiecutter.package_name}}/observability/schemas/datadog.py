@@ -20,7 +20,6 @@ written as ``extra_<name>``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import islice
 
 from ..context import MISSING
@@ -34,10 +33,9 @@ from .common import (
     Event,
     Reader,
     ReadTable,
-    exception_message,
+    field_adder,
     lower_level,
     milliseconds_from_ns,
-    nanoseconds,
     upper,
 )
 
@@ -99,6 +97,7 @@ STACK = ANY_EVENT["exc"]
 # An extra field's name: its own, or extra_<name> where its first part is reserved (``status``
 # or ``http.method`` would be read as, or overwrite, the schema's own attributes).
 custom = CustomNames(lambda key: key.partition(".")[0] in RESERVED)
+add_fields = field_adder(custom, DURATION, STACK, "error.kind")  # the event's own fields, Datadog names
 
 
 def dd_trace_id(trace_id: object) -> object:
@@ -110,11 +109,6 @@ def dd_trace_id(trace_id: object) -> object:
 
 def dd_span_id(span_id: object) -> object:
     return str(int(span_id, 16)) if isinstance(span_id, str) else span_id
-
-
-# An extra field's name: its own, or extra_<name> where its first part is reserved (``status``
-# or ``http.method`` would be read as, or overwrite, the schema's own attributes).
-custom = CustomNames(lambda key: key.partition(".")[0] in RESERVED)
 
 
 def mapper(identity: ServiceIdentity, gcp_project: str = "") -> SchemaMapper:
@@ -199,29 +193,6 @@ def mapper(identity: ServiceIdentity, gcp_project: str = "") -> SchemaMapper:
         return out
 
     return to_datadog
-
-
-def add_fields(out: Event, names: dict[str, str], fields: Iterator[tuple[str, object]]) -> None:
-    """The event's own fields, each under its Datadog name (custom ones under their own)."""
-    for key, value in fields:
-        name = names.get(key)
-        if name is None:
-            out[custom[key]] = value
-        elif value is None:
-            continue
-        elif name == DURATION:
-            # nanoseconds(), inlined for the usual finite float (NaN fails both comparisons)
-            if isinstance(value, float) and 0.0 <= value < MAX_MS:
-                out[name] = int(value * 1_000_000 + 0.5)
-            else:
-                out[name] = nanoseconds(value)
-        elif name == STACK:
-            text = exception_message(value, out.get("error.kind"))
-            if text is not None:
-                out["error.message"] = text
-            out[name] = value
-        else:
-            out[name] = value
 
 
 def looks_like(record: dict[str, object]) -> bool:

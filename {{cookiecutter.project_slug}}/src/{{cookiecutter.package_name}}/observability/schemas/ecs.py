@@ -18,7 +18,6 @@ Elasticsearch reject the document, so it is written as ``extra_<name>``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import islice
 
 from ..context import MISSING
@@ -32,10 +31,9 @@ from .common import (
     Event,
     Reader,
     ReadTable,
-    exception_message,
+    field_adder,
     lower_level,
     milliseconds_from_ns,
-    nanoseconds,
     upper,
 )
 
@@ -107,6 +105,7 @@ STACK = ANY_EVENT["exc"]
 # An extra field's name: its own, or extra_<name> where its first part is reserved (``error``
 # or ``url.path`` would overwrite or clash with the schema's own fields).
 custom = CustomNames(lambda key: key.partition(".")[0] in RESERVED)
+add_fields = field_adder(custom, DURATION, STACK, "error.type")  # the event's own fields, ECS names
 
 
 def mapper(identity: ServiceIdentity, gcp_project: str = "") -> SchemaMapper:
@@ -191,29 +190,6 @@ def mapper(identity: ServiceIdentity, gcp_project: str = "") -> SchemaMapper:
         return out
 
     return to_ecs
-
-
-def add_fields(out: Event, names: dict[str, str], fields: Iterator[tuple[str, object]]) -> None:
-    """The event's own fields, each under its ECS name (custom ones under their own)."""
-    for key, value in fields:
-        name = names.get(key)
-        if name is None:
-            out[custom[key]] = value
-        elif value is None:
-            continue
-        elif name == DURATION:
-            # nanoseconds(), inlined for the usual finite float (NaN fails both comparisons)
-            if isinstance(value, float) and 0.0 <= value < MAX_MS:
-                out[name] = int(value * 1_000_000 + 0.5)
-            else:
-                out[name] = nanoseconds(value)
-        elif name == STACK:
-            text = exception_message(value, out.get("error.type"))
-            if text is not None:
-                out["error.message"] = text
-            out[name] = value
-        else:
-            out[name] = value
 
 
 def looks_like(record: dict[str, object]) -> bool:
