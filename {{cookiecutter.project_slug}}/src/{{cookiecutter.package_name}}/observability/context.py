@@ -38,7 +38,6 @@ REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.:]*\Z")
 # trace-id, parent-id and trace-flags in lower-case hex. Version 00 is exactly these 55
 # characters; a later version may append "-" and more, which this parser ignores.
 TRACEPARENT_RE = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?\Z", re.DOTALL)
-TRACEPARENT_LENGTH = 55
 MAX_TRACEPARENT = 512
 # tracestate is passed on unchanged, or not at all: the recommendation allows up to 32
 # list-members of at most 256 characters each (plus separators).
