@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 import click
-from flask.cli import AppGroup
 
 from .deps import ordered, tally
 from .errors import failures
-from .filters import Filters, filter_options, line_test, plain
+from .filters import Filters, filter_options, plain
 from .pretty import pretty_command
 from .reading import ReadStats, read_records
 from .records import Record, parse_ts, service_of
@@ -54,7 +53,7 @@ def report_reading(stats: ReadStats) -> None:
 
 def selected(files: tuple[str, ...], stats: ReadStats, filters: Filters) -> Iterator[Request]:
     """The requests of the files that pass the filters (lines without a filter's needle unread)."""
-    found = requests(read_records(files, stats, line_test(filters.needles())))
+    found = requests(read_records(files, stats, filters.needles()))
     return (request for request in found if filters.keeps(request)) if filters else found
 
 
@@ -63,7 +62,9 @@ def emit(lines: Iterable[str]) -> None:
         click.echo(line)
 
 
-logs_group = AppGroup(
+# A plain click group, not Flask's AppGroup: no command needs the app, and the standalone
+# entry (``__main__``) then never imports Flask for its own sake.
+logs_group = click.Group(
     "logs",
     help=(
         "Read the service's log files, without building the app: what fails and is slow (summary),"
@@ -98,7 +99,7 @@ def files_argument(command: F) -> F:
 
 # An ID such as "-abc" is not an option here: trace has none but --help, so an unknown
 # option is left in place as the REQUEST_ID (or a FILE) instead of failing the runbook.
-@logs_group.command("trace", with_appcontext=False, context_settings={"ignore_unknown_options": True})
+@logs_group.command("trace", context_settings={"ignore_unknown_options": True})
 @click.argument("request_id")
 @files_argument
 @filter_options
@@ -111,7 +112,7 @@ def trace_command(request_id: str, files: tuple[str, ...], filters: Filters) -> 
     """
     stats = ReadStats()
     needles = [request_id] if plain(request_id) else []
-    records = read_records(files, stats, line_test(needles + filters.needles()))
+    records = read_records(files, stats, needles + filters.needles())
     matched, dropped = collect_request(records, request_id)
     report_reading(stats)
     if filters:
@@ -123,7 +124,7 @@ def trace_command(request_id: str, files: tuple[str, ...], filters: Filters) -> 
     emit(render_timeline(build_timeline(request_id, matched, dropped)))
 
 
-@logs_group.command("slow", with_appcontext=False)
+@logs_group.command("slow")
 @files_argument
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1), help="How many requests to list.")
 @click.option("--min-ms", type=click.FloatRange(min=0), help="Only requests at least this slow, and how many were.")
@@ -142,7 +143,7 @@ def slow_command(files: tuple[str, ...], top: int, min_ms: float | None, filters
         click.echo(render_crossed(result, min_ms))
 
 
-@logs_group.command("errors", with_appcontext=False)
+@logs_group.command("errors")
 @files_argument
 @filter_options
 def errors_command(files: tuple[str, ...], filters: Filters) -> None:
@@ -159,7 +160,7 @@ def errors_command(files: tuple[str, ...], filters: Filters) -> None:
         click.echo("no failing requests found", err=True)
 
 
-@logs_group.command("summary", with_appcontext=False)
+@logs_group.command("summary")
 @files_argument
 @click.option("--slow-ms", default=1000.0, show_default=True, type=click.FloatRange(min=0), help="What counts as slow.")
 @filter_options
@@ -174,7 +175,7 @@ def summary_command(files: tuple[str, ...], slow_ms: float, filters: Filters) ->
     emit(render_summary(summary))
 
 
-@logs_group.command("deps", with_appcontext=False)
+@logs_group.command("deps")
 @files_argument
 @filter_options
 def deps_command(files: tuple[str, ...], filters: Filters) -> None:
@@ -190,10 +191,10 @@ def deps_command(files: tuple[str, ...], filters: Filters) -> None:
             if filters.keeps_call(call)
         )
     else:  # every call, requests' or not, one record at a time
-        lines = line_test(["dependency_call", *filters.needles()])
+        needles = [*filters.needles(), "dependency_call"]  # a user ID is the rarer
         calls = (
             (service_of(record), call)
-            for record in read_records(files, stats, lines)
+            for record in read_records(files, stats, needles)
             if record.get("msg") == "dependency_call" and in_window(record, filters)
             for call in (call_from(record),)
             if filters.keeps_call(call)

@@ -12,16 +12,17 @@ Each option can be repeated: a request passes when it matches one value of every
 
 Search before parsing: most of the time goes into decoding lines, so where a filter names a
 text every line it needs must contain, lines without it are passed over unparsed
-(``line_test``): the request ID for ``trace``, ``--user``, and ``--path`` (every record of a
-request carries both). A record logged before the user was identified does not carry the
-user ID, so with ``--user`` such records are not seen.
+(``needles``, searched for as bytes by ``search.py``): the request ID for ``trace``,
+``--user``, and ``--path`` (every record of a request carries both). A record logged before
+the user was identified does not carry the user ID, so with ``--user`` such records are not
+seen.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -116,16 +117,6 @@ class Filters:
             if literal and PLAIN.fullmatch(literal):
                 found.append(literal)
         return found
-
-
-def line_test(needles: Sequence[str]) -> Callable[[str], bool] | None:
-    """A cheap test a line must pass to be parsed at all: it contains every needle."""
-    if not needles:
-        return None
-    if len(needles) == 1:
-        needle = needles[0]
-        return lambda line: needle in line
-    return lambda line: all(needle in line for needle in needles)
 
 
 def plain(value: str) -> bool:

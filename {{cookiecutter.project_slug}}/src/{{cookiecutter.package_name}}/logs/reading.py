@@ -1,11 +1,14 @@
-"""Files -> lines -> records, one line at a time, counting what is not a record.
+"""Files -> lines -> records, streaming, counting what is not a record.
 
 Why a module: every command reads the same way, and reading is where hostile input is met.
 Files are read in the order given (oldest rotated file first; ``.gz`` is decompressed; no
-file or ``-`` means stdin), line by line, so memory stays bounded whatever the file size.
+file or ``-`` means stdin), in large chunks (``search.py``), so memory stays bounded whatever
+the file size. With needles (the request ID of ``trace``, a filter's user...), only the lines
+holding them are cut out of a chunk and parsed: the others are never decoded.
 
 A line is a record in either of the service's formats. A line starting with ``{`` is JSON
-(the fast path), in any ``LOG_SCHEMA``: a line in the ecs, gcp or datadog fields is read
+(the fast path: orjson where it reads exactly what ``json`` reads, ``fastjson.py``), in any
+``LOG_SCHEMA``: a line in the ecs, gcp or datadog fields is read
 back into the service's own (``observability/schemas``), so the commands see one shape
 whichever services wrote the files. A line starting with an RFC 3339 timestamp and a space
 is tried as a ``LOG_FORMAT=text`` line, read by the service's own parser
@@ -32,7 +35,7 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, cast
@@ -41,7 +44,9 @@ import click
 
 from ..observability.parsing import parse_text_line
 from ..observability.schemas import to_native
+from .fastjson import loads
 from .records import REPLICA, Record
+from .search import needles_of, read_lines
 
 STDIN = "-"
 # Longer lines are skipped unread: the formatter bounds a record well below this.
@@ -105,6 +110,23 @@ def parse_record(line: str) -> Record | None:
     return record
 
 
+def record_of(line: bytes) -> Record | None:
+    """``parse_record`` of a line as bytes: a JSON object is parsed from its bytes (never
+    decoded to str first); anything else is decoded, as before, and read by ``parse_record``."""
+    body = line.strip()
+    if not body.startswith(b"{"):
+        return parse_record(line.decode("utf-8", errors="replace"))
+    try:
+        value = loads(body)
+    except (ValueError, RecursionError):
+        # The str path strips Unicode whitespace too (U+00A0, U+2028): it decides.
+        return parse_record(line.decode("utf-8", errors="replace"))
+    if not isinstance(value, dict):
+        return None
+    record = to_native(value)
+    return record if is_usable(record, body) else None
+
+
 def without_prefix(text: str) -> tuple[str, str | None]:
     """The line without a kubectl or docker compose prefix, and the replica it names."""
     if "\x1b" in text:
@@ -115,14 +137,15 @@ def without_prefix(text: str) -> tuple[str, str | None]:
     return text[match.end() :], match.group(1)
 
 
-def is_usable(record: Record, line: str) -> bool:
+def is_usable(record: Record, line: str | bytes) -> bool:
     """False for a record that parses but would crash a command: a numeric field past float
     range, or nesting past ``MAX_NESTING``. Cheap on ordinary lines: a line with fewer
     brackets than the limit cannot nest that deep, so only bracket-heavy lines are walked."""
     for key in NUMERIC_FIELDS:
         if overflows_float(record.get(key)):
             return False
-    if line.count("{") + line.count("[") <= MAX_NESTING:
+    brackets = line.count(b"{") + line.count(b"[") if isinstance(line, bytes) else line.count("{") + line.count("[")
+    if brackets <= MAX_NESTING:
         return True
     return not nests_deeper(record, MAX_NESTING)
 
@@ -178,19 +201,17 @@ def open_source(path: str) -> Iterator[IO[bytes]]:
             yield stream
 
 
-def read_records(
-    paths: Sequence[str], stats: ReadStats, line_test: Callable[[str], bool] | None = None
-) -> Iterator[Record]:
-    """Every record of the files, in order, one line at a time; counts the rest in ``stats``.
-    With ``line_test`` (a needle search: ``filters.line_test``), a line failing it is passed
-    over unparsed and uncounted: what it holds is not known, and not wanted."""
+def read_records(paths: Sequence[str], stats: ReadStats, needles: Sequence[str] = ()) -> Iterator[Record]:
+    """Every record of the files, in order, read in chunks; counts the rest in ``stats``.
+    With ``needles`` (texts every wanted line contains: ``filters.PLAIN``, most selective
+    first), a line without them all is passed over unparsed and uncounted: what it holds is
+    not known, and not wanted. A line over ``MAX_LINE_BYTES`` is counted either way."""
+    wanted = needles_of(needles)
     for path in paths or (STDIN,):
         try:
             with open_source(path) as stream:
-                for line in iter_lines(stream):
-                    if line_test is not None and line is not None and not line_test(line):
-                        continue
-                    record = parse_record(line) if line is not None else None
+                for line in read_lines(stream, wanted, MAX_LINE_BYTES):
+                    record = record_of(line) if line is not None else None
                     if record is None:
                         stats.skipped += 1
                         continue
