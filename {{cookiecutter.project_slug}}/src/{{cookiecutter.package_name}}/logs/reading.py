@@ -56,6 +56,7 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 100
 # The numbers the commands compute with; a huge JSON integer here cannot become a float.
 NUMERIC_FIELDS = ("duration_ms", "status")
+FLOAT_EXACT = 2**53  # integers within this range are floats without a doubt (checked first: cheap)
 # How a text-format line starts: its ts (RFC 3339, as the formatter writes it), then a space.
 RFC3339 = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
 TEXT_LINE_START = re.compile(RFC3339 + " ")
@@ -123,7 +124,7 @@ def record_of(line: bytes) -> Record | None:
         return parse_record(line.decode("utf-8", errors="replace"))
     if not isinstance(value, dict):
         return None
-    record = to_native(value)
+    record = value if "ts" in value else to_native(value)  # a native line needs no mapping
     return record if is_usable(record, body) else None
 
 
@@ -142,7 +143,8 @@ def is_usable(record: Record, line: str | bytes) -> bool:
     range, or nesting past ``MAX_NESTING``. Cheap on ordinary lines: a line with fewer
     brackets than the limit cannot nest that deep, so only bracket-heavy lines are walked."""
     for key in NUMERIC_FIELDS:
-        if overflows_float(record.get(key)):
+        value = record.get(key)
+        if type(value) is int and not -FLOAT_EXACT <= value <= FLOAT_EXACT and overflows_float(value):
             return False
     brackets = line.count(b"{") + line.count(b"[") if isinstance(line, bytes) else line.count("{") + line.count("[")
     if brackets <= MAX_NESTING:

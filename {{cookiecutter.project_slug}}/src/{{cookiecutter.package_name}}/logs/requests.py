@@ -107,17 +107,23 @@ class Request:
         return text(self.first_error, "exc_type") if self.first_error is not None else "-"
 
     def add(self, record: Record) -> None:
-        self.ts = text(record, "ts") if self.ts == "-" else self.ts
-        for key in ("method", "path"):
-            if getattr(self, key) == "-":
-                setattr(self, key, text(record, key))
+        """Fold one record in. Written out plainly: it runs for every record of a big file."""
+        if self.ts == "-":
+            self.ts = text(record, "ts")
+        if self.method == "-":
+            self.method = text(record, "method")
+        if self.path == "-":
+            self.path = text(record, "path")
         user = record.get("user_id")
         if isinstance(user, str) and user != "-":
             self.user = user
-        if self.first_problem is None and is_level(record, PROBLEM_LEVELS):
-            self.first_problem = record
-        if self.first_error is None and is_level(record, ERROR_LEVELS):
-            self.first_error = record
+        level = record.get("level")
+        # Once an ERROR is in, the first problem is too (an ERROR is a problem): nothing to do.
+        if self.first_error is None and isinstance(level, str) and (upper := level.upper()) in PROBLEM_LEVELS:
+            if self.first_problem is None:
+                self.first_problem = record
+            if upper in ERROR_LEVELS:
+                self.first_error = record
         msg = record.get("msg")
         if msg == "dependency_call" and len(self.calls) < MAX_CALLS:
             self.calls.append(call_from(record))
@@ -140,7 +146,8 @@ def requests(records: Iterable[Record], max_pending: int = MAX_PENDING_REQUESTS)
         request_id = record.get("request_id")
         if not isinstance(request_id, str) or request_id == "-":
             continue
-        key = (service_of(record), request_id)
+        service = record.get("service")
+        key = (service if isinstance(service, str) else service_of(record), request_id)
         request = pending.get(key)
         if request is None:
             if key in recent:  # slow_request and the like, just after the summary

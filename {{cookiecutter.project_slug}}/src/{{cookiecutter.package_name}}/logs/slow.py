@@ -54,18 +54,18 @@ def completed_of(request: Request) -> Completed | None:
 
 def slowest(requests: Iterable[Request], top: int, min_ms: float = 0.0) -> Slowest:
     """The ``top`` longest requests of at least ``min_ms``, longest first, and the counts;
-    only ``top`` are ever held in memory."""
+    only ``top`` are ever held in memory (their rows are made last, for those alone)."""
     result = Slowest()
 
-    def crossing() -> Iterator[Completed]:
+    def crossing() -> Iterator[Request]:
         for request in requests:
-            row = completed_of(request)
-            if row is None:
+            if not request.completed or request.duration_ms is None:
                 continue
             result.total += 1
-            if row.duration_ms >= min_ms:
+            if request.duration_ms >= min_ms:
                 result.crossed += 1
-                yield row
+                yield request
 
-    result.rows = heapq.nlargest(top, crossing(), key=attrgetter("duration_ms"))
+    longest = heapq.nlargest(top, crossing(), key=attrgetter("duration_ms"))
+    result.rows = [row for row in map(completed_of, longest) if row is not None]
     return result
