@@ -64,9 +64,18 @@ accesslog = None
 # container's /tmp is often a slow overlay (gunicorn's docs recommend /dev/shm in Docker).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - gunicorn's documented choice
 
+# Gunicorn 25.1+ opens a control socket for gunicornc under $HOME/.gunicorn (or
+# $XDG_RUNTIME_DIR): that fails on a read-only root filesystem, replicas sharing a home
+# directory would share one path, and its thread would run in the master. Off; set
+# control_socket to a path of your own (and this to False) to use gunicornc.
+control_socket_disable = True
+
 # The optional integrations' process life cycle (observability/integrations.py): the metrics'
 # shared directory is prepared here, in the master, each worker that exits is marked dead, and
-# the directory is removed when gunicorn exits.
+# the directory is removed when gunicorn exits; OpenTelemetry's providers are made in each
+# worker after fork and flushed as it exits.
 _hooks = GunicornHooks(_settings)
 child_exit = _hooks.child_exit
 on_exit = _hooks.on_exit
+post_worker_init = _hooks.post_worker_init
+worker_exit = _hooks.worker_exit

@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.config import ConfigError, load_settings
 
 from gunicorn_helpers import PACKAGE, PROJECT_ROOT, TEST_SETTINGS, service_env
 
+OTEL_OFF = "unset or none (off)"
 # (extra, the setting that turns it on, how the refusal shows the value, the module hidden,
 # the value that turns it off)
 INTEGRATIONS = [
@@ -27,6 +28,14 @@ INTEGRATIONS = [
         "empty (off)",
     ),
     ("metrics", {"METRICS_ENABLED": "true"}, "METRICS_ENABLED='true'", "prometheus_client", "false (off)"),
+    ("otel", {"OTEL_TRACES_EXPORTER": "otlp"}, "OTEL_TRACES_EXPORTER='otlp'", "opentelemetry.sdk", OTEL_OFF),
+    (
+        "otel",
+        {"OTEL_EXPORTER_OTLP_ENDPOINT": "https://user:key@collector:4318"},
+        "OTEL_EXPORTER_OTLP_ENDPOINT='<hidden>'",
+        "opentelemetry.sdk",
+        OTEL_OFF,
+    ),
 ]
 PARAMETERS = ("extra", "env", "shown", "module", "off")
 
@@ -75,3 +84,4 @@ def test_every_integration_is_off_by_default() -> None:
     settings = load_settings(TEST_SETTINGS)
     assert settings.sentry is None
     assert settings.metrics is None
+    assert settings.otel is None

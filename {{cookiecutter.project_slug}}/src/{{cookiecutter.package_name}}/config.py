@@ -75,6 +75,7 @@ INTEGRATIONS_PACKAGE = f"{__package__}.observability"
 
 if TYPE_CHECKING:
     from .observability.metrics import MetricsSettings
+    from .observability.otel import OtelSettings
     from .observability.sentry import SentrySettings
 
 
@@ -111,9 +112,11 @@ class Settings:
     gcp_project: str = ""
     # The optional file sink's settings; None when the service was generated without it.
     file: FileSinkSettings | None = None
-    # Optional integrations, None when off (observability/extras.py): SENTRY_DSN, METRICS_ENABLED.
+    # Optional integrations, None when off (observability/extras.py): SENTRY_DSN,
+    # METRICS_ENABLED, the OTEL_* variables that ask for an exporter.
     sentry: SentrySettings | None = None
     metrics: MetricsSettings | None = None
+    otel: OtelSettings | None = None
 
     # Your own settings (service.py), validated with the template's.
     service_settings: ServiceSettings | None = None
@@ -259,4 +262,5 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         service_settings=load_service_settings(env),
         sentry=load_integration("sentry", "load_sentry_settings", env),
         metrics=load_integration("metrics", "load_metrics_settings", env),
+        otel=load_integration("otel", "load_otel_settings", env),
     )

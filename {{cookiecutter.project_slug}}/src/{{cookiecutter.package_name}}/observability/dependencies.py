@@ -8,6 +8,10 @@ standard library that does the same and passes this request's identity downstrea
 other service's lines join this request's: ``X-Request-ID`` always, and when the request came
 with a W3C trace, ``traceparent`` (same trace, this request's span as the parent, the
 caller's sampled flag) and the caller's ``tracestate``, unchanged.
+
+With OpenTelemetry on (``otel/``), each call is also a client span under the request's, and
+``http_request`` sends that span's context through OpenTelemetry's propagators instead; the
+span's ID is logged as ``client_span_id``, the parent the called service logs.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from .context import MISSING, current, traceparent_header
 from .redaction import safe_url
@@ -37,6 +42,25 @@ class DependencyCall:
     status: int | None = None
     retries: int = 0
     error: str | None = None
+    # The call's client span, when OpenTelemetry traces it.
+    span_id: str | None = None
+
+
+class CallTracing(Protocol):
+    """What traces dependency calls (``otel.spans.ClientSpans``); None, and free, when off."""
+
+    def start(self, call: DependencyCall) -> object | None: ...
+    def end(self, handle: object, call: DependencyCall) -> None: ...
+    def inject(self, headers: dict[str, str]) -> bool: ...
+
+
+_tracing: CallTracing | None = None
+
+
+def use_tracing(tracing: CallTracing | None) -> None:
+    """Set by ``register_integrations`` for the process (OpenTelemetry's provider is global too)."""
+    global _tracing
+    _tracing = tracing
 
 
 def error_category(exc: BaseException) -> str:
@@ -62,6 +86,7 @@ def log_dependency_call(call: DependencyCall, duration_ms: float) -> None:
             "duration_ms": duration_ms,
             "retries": call.retries,
             "error": call.error,
+            **({"client_span_id": call.span_id} if call.span_id is not None else {}),
         },
     )
 
@@ -70,6 +95,8 @@ def log_dependency_call(call: DependencyCall, duration_ms: float) -> None:
 def track_dependency(dependency: str, operation: str, url: str = "") -> Iterator[DependencyCall]:
     """Time the block and log it; set ``call.status``/``call.retries`` inside if known."""
     call = DependencyCall(dependency=dependency, operation=operation, url=url)
+    tracing = _tracing
+    span = tracing.start(call) if tracing is not None else None
     start = time.perf_counter()
     try:
         yield call
@@ -78,6 +105,8 @@ def track_dependency(dependency: str, operation: str, url: str = "") -> Iterator
         raise
     finally:
         log_dependency_call(call, round((time.perf_counter() - start) * 1000, 2))
+        if tracing is not None and span is not None:
+            tracing.end(span, call)
 
 
 def propagation_headers() -> dict[str, str]:
@@ -86,6 +115,8 @@ def propagation_headers() -> dict[str, str]:
     headers: dict[str, str] = {}
     if context.request_id != MISSING:
         headers["X-Request-ID"] = context.request_id
+    if _tracing is not None and _tracing.inject(headers):
+        return headers
     traceparent = traceparent_header(context)
     if traceparent is not None:
         headers["traceparent"] = traceparent
@@ -107,9 +138,10 @@ def http_request(
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):  # never file:, ftp: or custom schemes
         raise ValueError(f"http_request is for http(s) URLs, not {safe_url(url)!r}")
     request = urllib.request.Request(url, data=body, method=method.upper())  # noqa: S310 - scheme checked above
-    for name, value in {**propagation_headers(), **(headers or {})}.items():
-        request.add_header(name, value)
     with track_dependency(dependency, method.upper(), url) as call:
+        # Inside the call: with OpenTelemetry, its client span is the parent sent downstream.
+        for name, value in {**propagation_headers(), **(headers or {})}.items():
+            request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
                 call.status = response.status

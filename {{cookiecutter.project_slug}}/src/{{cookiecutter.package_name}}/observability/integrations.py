@@ -6,6 +6,7 @@ Each is one module under ``observability/`` whose dependencies are an optional e
 
 - ``sentry.py`` (``[sentry]``): ``SENTRY_DSN``.
 - ``metrics.py`` (``[metrics]``): ``METRICS_ENABLED``.
+- ``otel/`` (``[otel]``): the standard ``OTEL_*`` variables that ask for an exporter.
 
 An integration that is off is never imported here and adds nothing to any request.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
+from .dependencies import use_tracing
 
 
 def register_integrations(app: Flask, settings: Settings) -> None:
@@ -31,13 +33,18 @@ def register_integrations(app: Flask, settings: Settings) -> None:
         metrics = init_metrics(app, settings.metrics)
         middleware = app.extensions["request_logging"]
         middleware.observers = (*middleware.observers, metrics.observe)
+    use_tracing(None)  # a process-wide hook: an earlier app's (in tests) must not linger
+    if settings.otel is not None:
+        from .otel.wiring import init_otel
+
+        init_otel(app, settings, pipeline)
 
 
 class GunicornHooks:
     """Server hooks for ``gunicorn.conf.py``. Made in the master when it reads its
     configuration, with the settings it validated (None after a HUP reload with a bad one:
-    then nothing is done). Anything with a thread or a socket belongs in a ``post_fork``
-    hook, in each worker, never in the master."""
+    then nothing is done). Anything with a thread or a socket belongs in a worker's hook
+    (``post_worker_init``), never in the master."""
 
     def __init__(self, settings: Settings | None) -> None:
         self.settings = settings
@@ -45,6 +52,25 @@ class GunicornHooks:
             from .metrics import prepare_multiprocess_dir
 
             prepare_multiprocess_dir()
+        if settings is not None and settings.otel is not None:
+            from .otel.providers import RUNTIME
+
+            RUNTIME.defer_to_workers()  # its threads and connections would not survive fork
+
+    def post_worker_init(self, worker: Any) -> None:
+        """In each worker, once its signal handlers are in place, before it serves:
+        OpenTelemetry's providers are made here (``otel/providers.py`` says why not earlier)."""
+        if self.settings is not None and self.settings.otel is not None:
+            from .otel.providers import RUNTIME
+
+            RUNTIME.start(self.settings)
+
+    def worker_exit(self, server: Any, worker: Any) -> None:
+        """In each worker, as it exits: flush the spans and log records still queued."""
+        if self.settings is not None and self.settings.otel is not None:
+            from .otel.providers import RUNTIME
+
+            RUNTIME.shutdown()
 
     def child_exit(self, server: Any, worker: Any) -> None:
         """In the master, after a worker exited (for any reason)."""

@@ -153,6 +153,9 @@ class RequestLogging:
         self.started_always = pipeline.policy.level_for(log.name) <= logging.DEBUG
         # What integrations add to see each summary (metrics); empty, so free, when none does.
         self.observers: tuple[RequestObserver, ...] = ()
+        # What starts the request's trace instead of the W3C parsing here (OpenTelemetry's
+        # server span: otel/spans.py); it returns the context with the span's IDs.
+        self.start_trace: Callable[[Environ, LogContext], LogContext] | None = None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         start = time.perf_counter()
@@ -162,7 +165,9 @@ class RequestLogging:
         reason = debug_reason(sent_token, self.token, self.sample_rate) if self.debug_possible else None
         method = environ.get("REQUEST_METHOD", MISSING)
         context = LogContext(request_id, MISSING, method, request_path(environ), None, reason)
-        if TRACEPARENT_KEY in environ:
+        if self.start_trace is not None:
+            context = self.start_trace(environ, context)
+        elif TRACEPARENT_KEY in environ:
             context = trace_context(environ, context)
         token = bind(context)
         response: list[Any] = []
