@@ -55,7 +55,7 @@ SMOKE_REQUEST_ID = "template-smoke-1"
 # Python download.
 # With the optional integrations' extras, so their tests run here; the extended 3.10/3.13 runs
 # install without them, proving the default suite passes with no extra.
-UV_INSTALL = [["lock"], ["sync", "--locked", "--extra", "sentry", "--extra", "metrics"]]
+UV_INSTALL = [["lock"], ["sync", "--locked", "--extra", "sentry", "--extra", "metrics", "--extra", "otel"]]
 UV_ENV = {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
 # The README's pip equivalent (pip 25.1+ installs PEP 735 dependency groups).
 PIP_INSTALL = [

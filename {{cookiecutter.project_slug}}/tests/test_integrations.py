@@ -85,3 +85,28 @@ def test_every_integration_is_off_by_default() -> None:
     assert settings.sentry is None
     assert settings.metrics is None
     assert settings.otel is None
+
+
+def test_an_integration_that_is_off_is_never_imported_and_adds_no_hook() -> None:
+    """Off costs nothing per request: no integration library loaded, no observer or trace
+    hook on the request path (in a fresh interpreter, whatever extras are installed)."""
+    libraries = ("sentry_sdk", "prometheus_client", "opentelemetry.sdk", "opentelemetry.trace")
+    # (sentry.py and metrics.py hold their settings' parsers too, and import no library.)
+    ours = tuple(f"{PACKAGE}.observability.otel.{name}" for name in ("providers", "spans", "export"))
+    check = (
+        f"import sys; from {PACKAGE} import create_app; app = create_app(); "
+        "app.test_client().get('/health'); "
+        "middleware = app.extensions['request_logging']; "
+        f"loaded = sorted(m for m in sys.modules if m.startswith({libraries + ours!r})); "
+        "print(loaded, middleware.observers, middleware.start_trace)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=PROJECT_ROOT,
+        env=service_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[] () None"

@@ -20,11 +20,11 @@ from typing import Any, ClassVar
 import pytest
 from flask import Flask
 
-from my_service import create_app
-from my_service.config import ConfigError, load_settings
-from my_service.observability import http_request, track_dependency
-from my_service.observability.otel.providers import RUNTIME
-from my_service.observability.schemas import to_native
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.config import ConfigError, load_settings
+from {{ cookiecutter.package_name }}.observability import http_request, track_dependency
+from {{ cookiecutter.package_name }}.observability.otel.providers import RUNTIME
+from {{ cookiecutter.package_name }}.observability.schemas import to_native
 
 from gunicorn_helpers import TEST_SETTINGS
 

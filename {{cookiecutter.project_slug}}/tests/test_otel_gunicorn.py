@@ -34,8 +34,8 @@ TRACED_APP = """
 import logging
 import os
 
-from my_service import create_app
-from my_service.observability import http_request
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.observability import http_request
 
 app = create_app()
 SECRET = os.environ.get("SECRET", "")
