@@ -260,3 +260,36 @@ def test_headers_are_parsed_and_kept_out_of_repr() -> None:
     assert otel is not None
     assert dict(otel.traces_headers) == {"api-key": SECRET, "x-team": "shop floor"}
     assert SECRET not in repr(otel)
+
+
+def test_flask_logs_trace_puts_a_called_service_under_the_call_its_client_span_made(exported, logs) -> None:
+    """With OpenTelemetry a called service's parent is the caller's client span, which only the
+    caller's dependency_call names: the timeline still nests the callee under that call."""
+    from {{ cookiecutter.package_name }}.logs.trace import build_timeline
+
+    app = traced_app()
+
+    @app.get("/checkout")
+    def checkout() -> dict[str, bool]:
+        for item in ("a", "b"):
+            with track_dependency("inventory", "GET", f"http://inventory/items/{item}"):
+                pass
+        return {"ok": True}
+
+    app.test_client().get("/checkout", headers={"X-Request-ID": "co-1"})
+    caller = logs.read()
+    calls = [r for r in caller if r["msg"] == "dependency_call"]
+    trace_id = calls[0]["trace_id"]
+    callee = [  # what the inventory service logged for the second call
+        {
+            "ts": calls[1]["ts"], "level": "INFO", "logger": "http", "msg": "request_completed",
+            "request_id": "co-1", "service": "inventory", "method": "GET", "path": "/items/b",
+            "trace_id": trace_id, "span_id": "1111111111111111", "parent_span_id": calls[1]["client_span_id"],
+            "status": 200, "duration_ms": 0.1,
+        }
+    ]  # fmt: skip
+    timeline = build_timeline("co-1", caller + callee)
+    rows = list(zip(timeline.records, timeline.depths, strict=True))
+    second_call = next(i for i, (r, _) in enumerate(rows) if r.get("client_span_id") == calls[1]["client_span_id"])
+    assert rows[second_call + 1] == (callee[0], 1)  # right under the call that made it
+    assert timeline.records[0]["service"] != "inventory"  # the caller is the root

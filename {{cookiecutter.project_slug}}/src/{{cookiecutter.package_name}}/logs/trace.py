@@ -158,10 +158,22 @@ def executions(records: Sequence[Record]) -> list[Execution]:
     return list(groups.values())
 
 
+def client_calls(groups: list[Execution]) -> dict[str, tuple[Execution, int]]:
+    """Each traced dependency_call by its OpenTelemetry client span (``client_span_id``), the
+    parent the called service logs: its execution and its index there."""
+    found: dict[str, tuple[Execution, int]] = {}
+    for group in groups:
+        for index, (_, _, record) in enumerate(group.stamped):
+            span = record.get("client_span_id")
+            if record.get("msg") == "dependency_call" and isinstance(span, str):
+                found[span] = (group, index)
+    return found
+
+
 def pick_root(groups: list[Execution]) -> Execution:
     """The execution that started the request: its caller is not among these; without trace
     context, the one that took longest (a caller outlasts its callees), then the earliest."""
-    spans = {group.span_id for group in groups if group.span_id is not None}
+    spans = {group.span_id for group in groups if group.span_id is not None} | set(client_calls(groups))
     candidates = [group for group in groups if group.parent_span_id not in spans] or groups
 
     def rank(group: Execution) -> tuple[float, float]:
@@ -174,14 +186,20 @@ def pick_root(groups: list[Execution]) -> Execution:
 def attach(root: Execution, groups: list[Execution]) -> None:
     """Put every other execution under its caller's dependency_call, or merge it by time.
 
-    The caller is the execution whose span is the callee's parent; without trace context, the
-    root, for another service's execution (the request ID came with the call). Executions with
-    no caller in view (other requests of the same trace, or the same service again) are merged
-    into the root's lines by time.
+    The caller is the execution whose span is the callee's parent, and with OpenTelemetry the
+    call itself is known (the callee's parent is the call's ``client_span_id``); without trace
+    context, the root, for another service's execution (the request ID came with the call).
+    Executions with no caller in view (other requests of the same trace, or the same service
+    again) are merged into the root's lines by time.
     """
     by_span = {group.span_id: group for group in groups if group.span_id is not None}
+    clients = client_calls(groups)
     for group in groups:
         if group is root:
+            continue
+        if group.parent_span_id in clients:
+            caller, index = clients[group.parent_span_id]
+            caller.children.setdefault(index, []).append(group)
             continue
         if group.span_id is not None:
             parent = by_span.get(group.parent_span_id) if group.parent_span_id is not None else None
