@@ -166,6 +166,36 @@ def test_record_of_bytes_is_parse_record_of_the_decoded_line() -> None:
     )
 
 
+def read_per_line(path: Path, needles: tuple[str, ...]) -> tuple[list[object], int]:
+    """The reader before chunks: ``readline``, decode, test the needles as text, ``parse_record``."""
+    records, skipped = [], 0
+    with path.open("rb") as stream:
+        for line in iter_lines(stream):
+            if line is not None and not all(needle in line for needle in needles):
+                continue
+            record = parse_record(line) if line is not None else None
+            if record is None:
+                skipped += 1
+            else:
+                records.append(record)
+    return records, skipped
+
+
+@pytest.mark.parametrize("needles", [(), (RID,), ("u-1",), ("u-1", "dependency_call"), ("absent",)])
+def test_read_records_gives_what_the_per_line_reader_gave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, needles: tuple[str, ...]
+) -> None:
+    log = tmp_path / "varied.log"
+    lines = [*varied_lines(), "x" * 300 + RID, "\t" + json.dumps({"request_id": RID, "ts": "t"})]
+    log.write_bytes("\r\n".join(lines * 4).encode("utf-8", errors="surrogatepass") + b"\n\n" + b'{"a":')
+    expected = read_per_line(log, needles)
+    for chunk_bytes in (13, 4096):
+        monkeypatch.setattr(search, "CHUNK_BYTES", chunk_bytes)
+        stats = ReadStats()
+        assert (list(read_records([str(log)], stats, needles)), stats.skipped) == expected
+        assert stats.records == len(expected[0])
+
+
 def json_texts() -> st.SearchStrategy[bytes]:
     scalars = st.one_of(
         st.none(),
