@@ -29,15 +29,16 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from ..observability.console import ConsoleRenderer, printable, wants_color
-from ..observability.handlers import detach_dead_stream
 from .filters import when_option
 from .reading import MAX_LINE_BYTES, STDIN, iter_lines, open_source, parse_record
 from .records import REPLICA, Record, parse_ts, text
+
+if TYPE_CHECKING:
+    from ..observability.console import ConsoleRenderer
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Level names as other writers spell them, ranked with the service's own.
@@ -100,6 +101,8 @@ def draw(line: str | None, selection: Selection, plain: ConsoleRenderer, shown: 
     if record is None:
         if selection.needs_record:
             return None
+        from ..observability.console import printable  # imported on first use: see pretty_command
+
         passed = printable(line.rstrip("\r\n"))
         return passed if selection.greps(passed) else None
     if not selection.keeps(record):
@@ -210,6 +213,11 @@ def pretty_command(  # noqa: PLR0917 - one parameter per option, as click passes
     reads stdin, so `kubectl logs -f ... | flask logs pretty` works. Lines that are not
     records are passed through (escaped); filters other than --grep leave them out.
     """
+    # Imported here, not at the top: every command's module loads with this one, and the
+    # observability package brings the app's settings and Flask (reading.py says why not).
+    from ..observability.console import ConsoleRenderer, printable, wants_color
+    from ..observability.handlers import detach_dead_stream
+
     try:
         grep = re.compile(pattern) if pattern is not None else None
     except re.error as exc:

@@ -42,8 +42,6 @@ from typing import IO, cast
 
 import click
 
-from ..observability.parsing import parse_text_line
-from ..observability.schemas import to_native
 from .fastjson import loads
 from .records import REPLICA, Record
 from .search import needles_of, read_lines
@@ -69,6 +67,25 @@ KUBECTL_PREFIX = re.compile(r"\[(pod/[^\s/\]]+/[^\s\]]+)\] ")
 COMPOSE_PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\| ?")
 # Colour codes (docker compose colours its prefixes): never raw in a line the service wrote.
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def parse_text_line(line: str) -> dict[str, object]:
+    """``observability.parsing.parse_text_line``, imported when a text line is first met.
+
+    The observability package is imported only when needed, here and for ``to_native``:
+    through its settings it imports the app's modules and Flask, which a run over JSON lines
+    in the service's own schema (``trace`` in an incident) should not wait for.
+    """
+    from ..observability.parsing import parse_text_line as parse
+
+    return parse(line)
+
+
+def to_native(record: dict[str, object]) -> Record:
+    """``observability.schemas.to_native``, imported when a line of another schema is met."""
+    from ..observability.schemas import to_native as native
+
+    return native(record)
 
 
 @dataclass
