@@ -165,11 +165,10 @@ def write_stories(package: str, count: int) -> None:
 DURATION = re.compile(r'"duration_ms":[0-9.eE+-]+')
 
 
-def templates_of(story_lines: list[str]) -> tuple[list[str], list[str]]:
+def templates_of(story_lines: list[str]) -> list[str]:
     """Each request's lines as one ``%`` template (its request ID, trace ID and summary
-    duration as placeholders), and the lines that belong to no request."""
+    duration as placeholders); lines of no request (start-up) are left out."""
     stories: dict[str, list[str]] = {}
-    loose: list[str] = []
     for line in story_lines:
         try:
             record = json.loads(line)
@@ -177,7 +176,6 @@ def templates_of(story_lines: list[str]) -> tuple[list[str], list[str]]:
             continue
         rid = record.get("request_id")
         if not isinstance(rid, str) or rid == "-":
-            loose.append(line)
             continue
         text = line.replace("%", "%%").replace(rid, "%(rid)s")
         trace = record.get("trace_id")
@@ -186,7 +184,7 @@ def templates_of(story_lines: list[str]) -> tuple[list[str], list[str]]:
         if record.get("msg") == "request_completed":
             text = DURATION.sub('"duration_ms":%(dur)s', text, count=1)
         stories.setdefault(rid, []).append(text)
-    return ["\n".join(lines) + "\n" for lines in stories.values()], loose
+    return ["\n".join(lines) + "\n" for lines in stories.values()]
 
 
 DURATIONS = 65_521  # distinct request durations, drawn once (a prime: no cycle with the templates)
@@ -202,7 +200,6 @@ def scrambled(n: int, salt: int) -> str:
 class LogFile:
     path: Path
     templates: list[str]
-    needles: list[str] = field(default_factory=list)
     written: int = 0
     lines: int = 0
     instances: int = 0
@@ -229,7 +226,6 @@ class LogFile:
                 out.write(text)
                 self.written += len(text.encode())
                 self.lines += text.count("\n")
-        self.needles.append(needle)
         return needle
 
 
@@ -246,7 +242,12 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> Run:
     """Run to completion: wall time and output (to a file, as a person's redirect would)."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False)
+        try:
+            done = subprocess.run(
+                command, stdout=out, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False, timeout=COMMAND_TIMEOUT
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise BenchError(f"{' '.join(command)} took over {COMMAND_TIMEOUT:g}s") from exc
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise BenchError(f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
@@ -399,12 +400,12 @@ def machine(python: Path) -> dict[str, str]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     python_version = run_command([str(python), "-c", "import sys; print(sys.version.split()[0])"], timeout=30)
     return {
-        "CPU": f"{cores} CPUs ({model})",
-        "Python": python_version.strip(),
+        "cpu": f"{cores} CPUs ({model})",
+        "python": f"Python {python_version.strip()}",
         "grep": tool_version(["grep", "--version"]),
         "jq": tool_version(["jq", "--version"]),
         "platform": platform.platform(),
-        "template": template_commit(),
+        "template": f"template {template_commit()}",
     }
 
 
@@ -432,7 +433,7 @@ def report(times: dict[str, list[Run]], rss: dict[str, tuple[int, int]], facts: 
         out += ["Sanity problems: " + "; ".join(map(str, problems)), ""]  # type: ignore[call-overload]
     if not facts.get("jq_used"):
         out += ["jq is not installed: its rows are left out (apt-get install -y jq).", ""]
-    out.append("Machine: " + "; ".join(f"{key} {value}" for key, value in facts["machine"].items()) + ".")  # type: ignore[union-attr]
+    out.append("Machine: " + ", ".join(facts["machine"].values()) + ".")  # type: ignore[union-attr]
     return "\n".join(out)
 
 
@@ -464,7 +465,7 @@ def measure(args: argparse.Namespace, workdir: Path, logdir: Path) -> str:
         timeout=COMMAND_TIMEOUT,
         cwd=workdir,
     )
-    templates, _ = templates_of(stories.splitlines())
+    templates = templates_of(stories.splitlines())
     log = LogFile(logdir / "service.log", templates)
     log.path.unlink(missing_ok=True)
     size = int(args.size_gb * GB)
