@@ -18,8 +18,11 @@ prefixes are read through), and ``trace`` takes a request ID or a W3C trace ID:
 One job per module, each testable alone:
 
 - ``rotation``: which files: a log file with its rotated files, or a directory, oldest first;
+- ``search``: files read in 4 MB chunks, and the lines holding a needle (a request ID, a
+  user) found with a bytes search before anything is parsed;
 - ``reading``: files (``.gz``, stdin) -> lines -> records in the service's own fields (every
   schema read back by ``observability/schemas``), skipping and counting the rest;
+  ``fastjson``: orjson where it reads exactly what ``json`` reads;
 - ``records``: typed access to a record's values (numbers, text, times, levels, exceptions);
 - ``requests``: records -> one ``Request`` per request (user, route, status, first problem,
   dependency calls), yielded as it completes, with bounded state;
