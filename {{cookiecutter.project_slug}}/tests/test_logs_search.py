@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,7 @@ def test_record_of_bytes_is_parse_record_of_the_decoded_line() -> None:
     )
 
 
-def read_per_line(path: Path, needles: tuple[str, ...]) -> tuple[list[object], int]:
+def read_per_line(path: Path, needles: tuple[str, ...]) -> tuple[list[dict[str, object]], int]:
     """The reader before chunks: ``readline``, decode, test the needles as text, ``parse_record``."""
     records, skipped = [], 0
     with path.open("rb") as stream:
@@ -221,7 +222,7 @@ def json_texts() -> st.SearchStrategy[bytes]:
 @settings(max_examples=400, deadline=None)
 @given(body=json_texts())
 def test_orjson_reads_exactly_what_json_reads(body: bytes) -> None:
-    def outcome(loads):  # type: ignore[no-untyped-def]
+    def outcome(loads: Callable[[bytes], object]) -> str:
         try:
             return repr(loads(body))
         except (ValueError, RecursionError):
@@ -235,7 +236,8 @@ def test_orjson_reads_exactly_what_json_reads(body: bytes) -> None:
 
 def test_every_command_answers_the_same_with_tiny_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = varied_lines()
-    completed = {"level": "ERROR", "logger": "http", "msg": "request_completed", "request_id": RID, "method": "GET"}
+    completed: dict[str, object] = {"level": "ERROR", "logger": "http", "msg": "request_completed", "method": "GET"}
+    completed["request_id"] = RID
     completed |= {"path": "/orders/7", "service": "shop", "status": 500, "duration_ms": 40.0, "user_id": "u-1"}
     lines.append(json.dumps({"ts": utc_timestamp(1_700_000_000.2), **completed}))
     log = tmp_path / "app.log"
