@@ -10,6 +10,7 @@ unit of work with steps and a dependency call, and streams.
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from collections.abc import Callable, Iterator
 
@@ -24,6 +25,19 @@ from {{ cookiecutter.package_name }}.observability.testing import parse_lines
 from gunicorn_helpers import TEST_SETTINGS
 
 BASE_OVERRIDES = {**TEST_SETTINGS, "TESTING": "true"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def services_take_ctrl_c() -> None:
+    """Let the services the tests start stop on SIGINT, as they do from a terminal.
+
+    A test run started in the background by a non-interactive shell (``cmd &`` in a script,
+    some CI runners) has SIGINT ignored, and every process it starts inherits that: the tests
+    that stop ``flask run`` or ``flask logs pretty --follow`` with SIGINT would wait in vain.
+    With Python's own handler here, the processes started from now on begin with the default.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
