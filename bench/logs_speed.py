@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from run import BenchError, bake, progress, run_command, template_commit
+from run import BenchError, Check, bake, progress, run_command, template_commit
 
 GB = 1_000_000_000
 INSTALL_TIMEOUT = 600.0
@@ -324,14 +324,6 @@ def median(runs: list[Run]) -> float:
 
 
 # -- checks and report ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    metric: str
-    target: str
-    measured: str
-    passed: bool
 
 
 def sanity(runs: dict[str, list[Run]], rid: str) -> list[str]:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from flask import Flask, Response, request
@@ -25,6 +28,41 @@ from {{ cookiecutter.package_name }}.observability.testing import parse_lines
 from gunicorn_helpers import TEST_SETTINGS
 
 BASE_OVERRIDES = {**TEST_SETTINGS, "TESTING": "true"}
+
+
+@dataclass
+class Downstream:
+    """Another service the app calls (``downstream``): its URL and the headers of every
+    request it was sent, oldest first."""
+
+    url: str
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def downstream() -> Iterator[Downstream]:
+    """A service on loopback that answers 200 (500 under ``/fail``) and keeps what it was sent."""
+    service = Downstream("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            service.seen.append({k.lower(): v for k, v in self.headers.items()})
+            body = b'{"ok": true}'
+            self.send_response(500 if self.path.startswith("/fail") else 200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:  # keep test output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # A short poll interval: shutdown() waits for the loop's next poll (0.5 s by default).
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    service.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield service
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 from flask import Flask
@@ -166,62 +162,37 @@ def test_the_untraced_summary_is_byte_for_byte_what_it_was(make_app, logs) -> No
     ]  # fmt: skip
 
 
-class Downstream(BaseHTTPRequestHandler):
-    seen: ClassVar[list[dict[str, str]]] = []
-
-    def do_GET(self) -> None:
-        Downstream.seen.append({k.lower(): v for k, v in self.headers.items()})
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def downstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Downstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Downstream.seen.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def calling_app(make_app, downstream: str) -> Flask:
+def calling_app(make_app, downstream) -> Flask:
     app = make_app()
 
     @app.get("/call")
     def call():
-        http_request("inventory", "GET", f"{downstream}/items")
+        http_request("inventory", "GET", f"{downstream.url}/items")
         return {}
 
     return app
 
 
-def test_dependency_calls_carry_this_span_as_the_parent_and_the_tracestate(calling_app, logs) -> None:
+def test_dependency_calls_carry_this_span_as_the_parent_and_the_tracestate(calling_app, logs, downstream) -> None:
     headers = {"traceparent": f"00-{T}-{P}-01", "tracestate": "congo=t61rcWkgMzE", "X-Request-ID": "t-3"}
     calling_app.test_client().get("/call", headers=headers)
     span = logs.one("request_completed")["span_id"]
-    sent = Downstream.seen[-1]
+    sent = downstream.seen[-1]
     assert sent["traceparent"] == f"00-{T}-{span}-01"
     assert sent["tracestate"] == "congo=t61rcWkgMzE"
     assert sent["x-request-id"] == "t-3"
 
 
-def test_unsampled_traces_stay_unsampled_downstream(calling_app, logs) -> None:
+def test_unsampled_traces_stay_unsampled_downstream(calling_app, logs, downstream) -> None:
     calling_app.test_client().get("/call", headers={"traceparent": f"cc-{T}-{P}-00-later-version"})
     span = logs.one("request_completed")["span_id"]
-    assert Downstream.seen[-1]["traceparent"] == f"00-{T}-{span}-00"  # sent as the version we speak
+    assert downstream.seen[-1]["traceparent"] == f"00-{T}-{span}-00"  # sent as the version we speak
 
 
-def test_without_a_trace_only_the_request_id_goes_downstream(calling_app, logs) -> None:
+def test_without_a_trace_only_the_request_id_goes_downstream(calling_app, logs, downstream) -> None:
     calling_app.test_client().get("/call", headers={"X-Request-ID": "t-4", "tracestate": "congo=1"})
-    sent = Downstream.seen[-1]
+    sent = downstream.seen[-1]
     assert sent["x-request-id"] == "t-4"
     assert "traceparent" not in sent
     assert "tracestate" not in sent  # tracestate without a valid traceparent is not trace context
