@@ -176,6 +176,7 @@ def test_no_secret_reaches_an_exported_span_whoever_made_it(exported) -> None:
         span.set_attribute("url.full", f"https://user:{SECRET}@pay.example/charge?token={SECRET}&x=1")
         span.set_attribute("db.statement", f"UPDATE users SET password = '{SECRET}'")  # noqa: S608 - no database
         span.add_event("retry", {"detail": f"token={SECRET}"})
+        span.add_event(f"retrying https://user:{SECRET}@pay.example/charge with token={SECRET}")
         span.record_exception(ValueError(f"card rejected, api_key={SECRET}"))
     spans = exported.spans()
     assert len(spans) == 2
@@ -184,7 +185,7 @@ def test_no_secret_reaches_an_exported_span_whoever_made_it(exported) -> None:
     custom = spans[1]
     assert custom.attributes["db.password"] == "[REDACTED]"
     assert custom.attributes["url.full"].startswith("https://user:")
-    assert custom.events[1].attributes["exception.type"] == "ValueError"
+    assert custom.events[2].attributes["exception.type"] == "ValueError"
 
 
 def test_off_by_default_nothing_is_traced(exported, logs) -> None:
@@ -222,6 +223,12 @@ def test_on_when_an_exporter_is_asked_for(env: dict[str, str], expected: tuple[s
         ({**ON, "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"}, "OTEL_TRACES_SAMPLER_ARG='2'"),
         ({"OTEL_EXPORTER_OTLP_ENDPOINT": f"collector:4318/?key={SECRET}"}, "OTEL_EXPORTER_OTLP_ENDPOINT="),
         ({**ON, "OTEL_EXPORTER_OTLP_HEADERS": f"api-key {SECRET}"}, "OTEL_EXPORTER_OTLP_HEADERS='<hidden>'"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://user:{SECRET}@[::1"}, "OTEL_EXPORTER_OTLP_ENDPOINT='<hidden>'"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:99999"}, "OTEL_EXPORTER_OTLP_ENDPOINT='<hidden>'"),
+        ({**ON, "OTEL_PROPAGATORS": "tracecontext,bogus"}, "OTEL_PROPAGATORS='tracecontext,bogus' is not valid"),
+        ({**ON, "OTEL_BSP_MAX_QUEUE_SIZE": "-1"}, "OTEL_BSP_MAX_QUEUE_SIZE='-1' is not valid"),
+        ({**ON, "OTEL_BLRP_SCHEDULE_DELAY": "1.5"}, "OTEL_BLRP_SCHEDULE_DELAY='1.5' is not valid"),
+        ({**ON, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "zstd"}, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION='zstd'"),
     ],
 )
 def test_a_bad_setting_is_refused_without_echoing_a_secret(env: dict[str, str], message: str) -> None:
@@ -237,6 +244,60 @@ def test_headers_are_parsed_and_kept_out_of_repr() -> None:
     assert otel is not None
     assert dict(otel.traces_headers) == {"api-key": SECRET, "x-team": "shop floor"}
     assert SECRET not in repr(otel)
+
+
+def test_a_signals_own_headers_replace_the_common_ones() -> None:
+    """One vendor's key never travels to another vendor's endpoint."""
+    env = {
+        **ON,
+        "OTEL_EXPORTER_OTLP_HEADERS": "api-key=vendor-a",
+        "OTEL_EXPORTER_OTLP_LOGS_HEADERS": "x-b-key=vendor-b",
+    }
+    otel = load_settings({**TEST_SETTINGS, **env}).otel
+    assert otel is not None
+    assert (dict(otel.traces_headers), dict(otel.logs_headers)) == ({"api-key": "vendor-a"}, {"x-b-key": "vendor-b"})
+
+
+@pytest.mark.parametrize(
+    ("sampler", "traceparent"),
+    [("parentbased_always_on", f"00-{T}-{P}-00"), ("always_off", None), ("traceidratio", None)],
+)
+def test_an_unsampled_request_is_served_and_logged_like_any_other(logs, sampler: str, traceparent: str | None) -> None:
+    """A span the sampler drops records nothing, but the request and its lines are as usual, and
+    nothing stays current after it (a client chooses this with a traceparent's flags)."""
+    from opentelemetry import trace
+
+    RUNTIME.shutdown()
+    spans = InMemorySpanExporter()
+    env = {**ON, "OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": "0"}
+    RUNTIME.start(load_settings({**TEST_SETTINGS, **env}), spans, InMemoryLogRecordExporter())
+    try:
+        headers = {"X-Request-ID": "unsampled"} | ({"traceparent": traceparent} if traceparent else {})
+        response = traced_app().test_client().get("/orders/9", headers=headers)
+        RUNTIME.force_flush()
+        assert response.status_code == 200
+        assert spans.get_finished_spans() == ()
+        summary = logs.one("request_completed")
+        assert (summary["status"], len(str(summary["span_id"]))) == (200, 16)
+        assert not trace.get_current_span().get_span_context().is_valid
+    finally:
+        RUNTIME.shutdown()
+
+
+def test_a_request_served_inside_another_leaves_the_outer_span_to_end(exported) -> None:
+    """A test client called from a view: the inner span ends, then the outer one, each once."""
+    from opentelemetry import trace
+
+    app = traced_app()
+
+    @app.get("/outer")
+    def outer() -> dict[str, int]:
+        return {"inner": app.test_client().get("/orders/1").status_code}
+
+    assert app.test_client().get("/outer").status_code == 200
+    names = [span.name for span in exported.spans()]
+    assert names == ["GET /orders/<int:order_id>", "GET /outer"]
+    assert not trace.get_current_span().get_span_context().is_valid
 
 
 def test_flask_logs_trace_puts_a_called_service_under_the_call_its_client_span_made(exported, logs) -> None:

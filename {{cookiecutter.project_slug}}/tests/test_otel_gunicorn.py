@@ -3,8 +3,9 @@ runs on loopback, which decodes what arrives (the protobuf messages the collecto
 
 Every request's server span arrives exactly once, in the trace its lines name; its dependency
 call is a client span whose context the called service received; the log records arrive with
-the same IDs; no secret is anywhere in what was exported; and the master runs no exporter
-thread (the providers are made in each worker, after fork, and flushed when it exits).
+the same IDs; no secret is anywhere in what was exported; the master runs no exporter thread
+(the providers are made in each worker, after fork); and everything arrives by the workers'
+prompt exit (the batches are held back until then).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import gzip
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,7 +103,7 @@ def attributes(item: Any) -> dict[str, Any]:
     return {a.key: getattr(a.value, a.value.WhichOneof("value")) for a in item.attributes}
 
 
-def exported(path: str, message: type) -> list[Any]:
+def exported(path: str, message: Any) -> list[Any]:
     """Every span or log record that arrived at ``path``, decoded."""
     items = []
     for arrived, body in Receiver.bodies:
@@ -127,13 +129,22 @@ def test_two_workers_export_every_span_once_with_the_ids_of_the_lines_and_no_sec
         "OTEL_SERVICE_NAME": "shop-api",
         "DOWNSTREAM": receiver,
         "SECRET": SECRET,
+        # Nothing is exported before shutdown: what arrives, the worker's exit sent.
+        "OTEL_BSP_SCHEDULE_DELAY": "600000",
+        "OTEL_BLRP_SCHEDULE_DELAY": "600000",
     }
     with gunicorn(**env) as server:
         for n in range(REQUESTS):
             headers = {"X-Request-ID": f"order-{n}", "Authorization": f"Bearer {SECRET}"}
             assert get(f"{server.url}/orders/{n}?password={SECRET}", headers)[0] == 200
         master_threads = thread_count(server.process.pid)
+        assert Receiver.bodies == []  # nothing yet: the batches wait for the shutdown
+        stopping = time.monotonic()
+    stopped_in = time.monotonic() - stopping
     assert master_threads == 1  # no batch processor, no exporter thread in the master
+    # Each worker took its SIGTERM at once (a worker whose exporter threads started before its
+    # signal handlers slept through it until the 30 s graceful timeout) and flushed on exit.
+    assert stopped_in < 10
 
     lines = [json.loads(line) for line in server.lines if line.startswith("{")]
     summaries = {r["request_id"]: r for r in lines if r["msg"] == "request_completed" and r["path"] != "/health"}

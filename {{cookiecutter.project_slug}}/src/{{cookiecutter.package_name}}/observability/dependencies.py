@@ -104,9 +104,11 @@ def track_dependency(dependency: str, operation: str, url: str = "") -> Iterator
         call.error = call.error or error_category(exc)
         raise
     finally:
-        log_dependency_call(call, round((time.perf_counter() - start) * 1000, 2))
-        if tracing is not None and span is not None:
-            tracing.end(span, call)
+        try:
+            log_dependency_call(call, round((time.perf_counter() - start) * 1000, 2))
+        finally:  # the span is ended and no longer current, whatever logging did
+            if tracing is not None and span is not None:
+                tracing.end(span, call)
 
 
 def propagation_headers() -> dict[str, str]:

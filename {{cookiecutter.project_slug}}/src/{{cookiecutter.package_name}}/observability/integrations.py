@@ -70,7 +70,8 @@ class GunicornHooks:
         if self.settings is not None and self.settings.otel is not None:
             from .otel.providers import RUNTIME
 
-            RUNTIME.shutdown()
+            # Inside gunicorn's graceful timeout (counted from SIGTERM), with a margin for the rest.
+            RUNTIME.shutdown(max(1.0, server.cfg.graceful_timeout * 0.8 - 1.0))
 
     def child_exit(self, server: Any, worker: Any) -> None:
         """In the master, after a worker exited (for any reason)."""

@@ -3,9 +3,9 @@
 Spans: ``RedactingSpanExporter`` wraps the OTLP exporter and redacts each finished span,
 whoever made it (the service, the team's own ``trace.get_tracer`` spans, another
 instrumentation): an attribute under a sensitive key (``http.request.header.authorization``,
-``db.password``) becomes ``[REDACTED]``; every other string (the span name, attribute and
-event values such as ``exception.message`` and ``exception.stacktrace``, the status
-description) goes through the service's redactor, URLs with their password and sensitive
+``db.password``) becomes ``[REDACTED]``; every other string (the span name, event names,
+attribute and event values such as ``exception.message`` and ``exception.stacktrace``, the
+status description) goes through the service's redactor, URLs with their password and sensitive
 query values hidden. Redaction happens on the batch thread, off the request's path.
 
 Logs (``OTEL_LOGS_EXPORTER=otlp``): ``OtlpLogHandler`` sits on the root logger beside the
@@ -93,7 +93,7 @@ class RedactingSpanExporter(SpanExporter):
             parent=span.parent,
             resource=span.resource,
             attributes=redact.attributes(span.attributes),
-            events=[Event(e.name, redact.attributes(e.attributes), e.timestamp) for e in span.events],
+            events=[Event(redact.text("", e.name), redact.attributes(e.attributes), e.timestamp) for e in span.events],
             links=[Link(link.context, redact.attributes(link.attributes)) for link in span.links],
             kind=span.kind,
             status=Status(status.status_code, redact.text("", status.description)) if status.description else status,

@@ -9,8 +9,8 @@ signal handlers, just before it serves; made earlier (``post_fork``), a worker s
 slept through gunicorn's SIGTERM until the graceful timeout killed it, losing what was
 queued (one shutdown in two, here; ``test_otel_gunicorn.py`` would catch it coming back).
 Without gunicorn (``flask run``, other servers, tests) ``init_otel`` makes them when the app
-is built. ``worker_exit`` flushes what is still queued and shuts them down; the
-SDK also does so at interpreter exit.
+is built. ``worker_exit`` exports what is still queued and shuts them down, within
+gunicorn's graceful timeout (``Runtime.shutdown``); the SDK also does so at interpreter exit.
 
 The service's own spans and log records go through these providers directly. The tracer
 provider is also made the global one when none is set yet, so the team's own
@@ -20,6 +20,8 @@ provider is also made the global one when none is set yet, so the team's own
 from __future__ import annotations
 
 import os
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from ...config import Settings
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 
 SCOPE = "{{ cookiecutter.package_name }}"
 FLUSH_MILLIS = 5000
+# Without gunicorn's graceful timeout to go by (``worker_exit`` passes it, less a margin).
+SHUTDOWN_SECONDS = 10.0
 
 
 class Runtime:
@@ -71,15 +75,24 @@ class Runtime:
             self.logger = self.logger_provider.get_logger(SCOPE)
         self.pid = os.getpid()
 
-    def shutdown(self) -> None:
-        """Flush what is queued and stop the processors' threads (``worker_exit``)."""
-        for provider in (self.tracer_provider, self.logger_provider):
-            if provider is not None:
-                provider.force_flush(FLUSH_MILLIS)
-                provider.shutdown()
+    def shutdown(self, seconds: float = SHUTDOWN_SECONDS) -> None:
+        """Export what is queued and stop the processors' threads (``worker_exit``), within
+        ``seconds``: both providers at once, so a slow trace export leaves the logs their
+        time too. A provider's shutdown flushes first; with its collector down, the exporter's
+        retries would take as long as they like (the SDK's flush ignores its own timeout), and
+        gunicorn would kill the worker at its graceful timeout, so what is not out by the
+        deadline is dropped and the worker exits."""
+        providers = [p for p in (self.tracer_provider, self.logger_provider) if p is not None]
+        threads = [threading.Thread(target=p.shutdown, name="otel-shutdown", daemon=True) for p in providers]
+        deadline = time.monotonic() + seconds
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         self.__init__()  # type: ignore[misc] # back to "not started"
 
     def force_flush(self) -> None:
+        """Export what is queued now (tests)."""
         for provider in (self.tracer_provider, self.logger_provider):
             if provider is not None:
                 provider.force_flush(FLUSH_MILLIS)

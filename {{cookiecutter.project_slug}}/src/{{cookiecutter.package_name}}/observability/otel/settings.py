@@ -6,22 +6,29 @@ or an OTLP endpoint (``OTEL_EXPORTER_OTLP_ENDPOINT``, ``..._TRACES_ENDPOINT``,
 only with ``OTEL_LOGS_EXPORTER=otlp`` (stdout keeps every line either way).
 ``OTEL_SDK_DISABLED=true`` turns all of it off.
 
-The values are read from the same place as every other setting (``.env``, then the process
-environment) and handed to the SDK explicitly, so an endpoint in ``.env`` works too. A value
-the SDK would only warn about and ignore (a sampler it does not know, a ``grpc`` protocol the
-extra does not ship, an endpoint without a scheme) stops start-up with one line instead:
-otherwise the service would run believing it is traced while nothing arrives.
+The values this module reads come from the same place as every other setting (``.env``,
+then the process environment) and are handed to the SDK explicitly, so an endpoint in
+``.env`` works too. A value the SDK would only warn about and ignore (a sampler it does not
+know, a ``grpc`` protocol the extra does not ship, an endpoint without a scheme or with a bad
+port) stops start-up with one line instead: otherwise the service would run believing it is
+traced while nothing arrives.
 
-The OTLP headers usually carry a backend's API key: a bad one is never echoed.
+The SDK reads some variables itself, from the process environment only (``SDK_NUMBERS``,
+``OTEL_EXPORTER_OTLP_*COMPRESSION``, ``OTEL_PROPAGATORS``): a bad one would raise in every
+worker, so they are checked here too (a value set only in ``.env`` is checked and, by the
+SDK, not seen).
+
+The OTLP headers and endpoints may carry a backend's API key: a bad one is never echoed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from urllib.parse import unquote, urlsplit
 
-from ...env import fail, parse_bool, parse_choice, parse_number
+from ...env import fail, parse_bool, parse_choice, parse_int, parse_number
 from ..extras import require_extra
 from ..redaction import safe_url
 
@@ -52,7 +59,7 @@ class OtelSettings:
 
     traces_endpoint: str | None
     logs_endpoint: str | None
-    # service.name: OTEL_SERVICE_NAME, else the service's SERVICE_NAME (filled in by config).
+    # service.name: OTEL_SERVICE_NAME; empty means the service's SERVICE_NAME (providers.py).
     service_name: str = ""
     sampler: str = "parentbased_always_on"
     sampler_arg: float = 1.0
@@ -84,6 +91,7 @@ def load_otel_settings(env: Mapping[str, str]) -> OtelSettings | None:
     sampler = parse_choice("OTEL_TRACES_SAMPLER", get("OTEL_TRACES_SAMPLER", SAMPLERS[0]), SAMPLERS)
     ratio = sampler.endswith("traceidratio")
     arg = parse_number("OTEL_TRACES_SAMPLER_ARG", get("OTEL_TRACES_SAMPLER_ARG", "1"), 0, 1) if ratio else 1.0
+    check_sdk_variables(env)
     service = get("OTEL_SERVICE_NAME", "").strip()
     if len(service) > MAX_SERVICE_NAME or not service.isprintable():
         fail("OTEL_SERVICE_NAME", service[:64], f"printable text of at most {MAX_SERVICE_NAME} characters, or unset")
@@ -93,8 +101,10 @@ def load_otel_settings(env: Mapping[str, str]) -> OtelSettings | None:
         service_name=service,
         sampler=sampler,
         sampler_arg=arg,
-        traces_headers=(*common, *signal_headers(env, "TRACES")),
-        logs_headers=(*common, *signal_headers(env, "LOGS")),
+        # A signal's own headers replace the common ones (as the spec and the SDK have it):
+        # one vendor's key must not travel to another's endpoint.
+        traces_headers=signal_headers(env, "TRACES") or common,
+        logs_headers=signal_headers(env, "LOGS") or common,
     )
 
 
@@ -111,17 +121,17 @@ def exporter(name: str, value: str) -> str:
 
 
 def endpoint(name: str, value: str) -> str:
-    """An http(s) URL with a host, or empty. Shown without userinfo or query when refused."""
+    """An http(s) URL with a host (and a valid port, if any), or empty. Shown without userinfo
+    or query when refused, and not at all when it cannot even be split into those."""
     text = value.strip()
     if not text:
         return ""
     try:
         parts = urlsplit(text)
-        host = parts.hostname
+        host, _port = parts.hostname, parts.port  # .port raises on a bad one
     except ValueError:
-        host = None
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in text):
+        fail(name, HIDDEN, ENDPOINT_ACCEPTED)
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in text):
         fail(name, safe_url(text), ENDPOINT_ACCEPTED)
     return text
 
@@ -154,3 +164,36 @@ def headers(name: str, value: str) -> tuple[tuple[str, str], ...]:
             fail(name, HIDDEN, HEADERS_ACCEPTED, "a value holds control characters")
         pairs.append((key.lower(), text))
     return tuple(pairs)
+
+
+# Numbers the SDK reads from the process environment: a bad one raises ValueError in every
+# worker. Its batch processors' sizes and delays (whole numbers, ms) and the exporters'
+# timeouts (seconds): (name, lowest accepted, whole number).
+BATCH_NUMBERS = (("SCHEDULE_DELAY", 0), ("EXPORT_TIMEOUT", 0), ("MAX_QUEUE_SIZE", 1), ("MAX_EXPORT_BATCH_SIZE", 1))
+SDK_NUMBERS = (
+    *((f"OTEL_{kind}_{what}", low, True) for kind in ("BSP", "BLRP") for what, low in BATCH_NUMBERS),
+    *((f"OTEL_EXPORTER_OTLP_{signal}TIMEOUT", 0, False) for signal in ("", "TRACES_", "LOGS_")),
+)
+COMPRESSIONS = ("gzip", "deflate", "none")
+PROPAGATOR_GROUP = "opentelemetry_propagator"
+
+
+def check_sdk_variables(env: Mapping[str, str]) -> None:
+    """Refuse, in one line, what the SDK would raise on (or silently not export with)."""
+    for name, low, whole in SDK_NUMBERS:
+        if env.get(name, "").strip():
+            (parse_int if whole else parse_number)(name, env[name].strip(), low)
+    for signal in ("", "TRACES_", "LOGS_"):
+        name = f"OTEL_EXPORTER_OTLP_{signal}COMPRESSION"
+        if env.get(name, "").strip():
+            parse_choice(name, env[name], COMPRESSIONS)
+    propagators = env.get("OTEL_PROPAGATORS", "").strip()
+    if propagators:
+        installed = {entry.name for entry in entry_points(group=PROPAGATOR_GROUP)} | {"none"}
+        for item in propagators.split(","):
+            if item.strip() not in installed:
+                fail(
+                    "OTEL_PROPAGATORS",
+                    propagators,
+                    "comma-separated names of installed propagators: " + ", ".join(sorted(installed)),
+                )

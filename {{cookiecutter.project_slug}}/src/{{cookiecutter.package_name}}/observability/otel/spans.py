@@ -23,6 +23,7 @@ parent the called service will log.
 from __future__ import annotations
 
 import contextvars
+from dataclasses import dataclass
 from typing import Any, cast
 
 from opentelemetry import context as otel_context
@@ -43,7 +44,22 @@ MAX_PATH_CHARS = 2048
 MAX_METHOD_CHARS = 64
 # The request's open server span and the token that made it current, until its summary.
 Opened = tuple[Any, contextvars.Token[Context]]  # a span, and the token that made it current
-_open: contextvars.ContextVar[Opened | None] = contextvars.ContextVar("otel_server_span", default=None)
+
+
+@dataclass
+class ServerSpan:
+    """The request's open server span: what ``end`` needs, and the tokens that undo ``start``.
+    The name is kept here: an unsampled span (``NonRecordingSpan``) has none to read back."""
+
+    span: Any
+    name: str
+    attached: contextvars.Token[Context]
+    opened: contextvars.Token[ServerSpan | None] | None = None
+
+
+# The request's open server span, until its summary. Reset, not cleared, at the end: a request
+# served inside another on the same thread (a test client in a view) gets the outer one back.
+_open: contextvars.ContextVar[ServerSpan | None] = contextvars.ContextVar("otel_server_span", default=None)
 
 
 class EnvironGetter(Getter[Environ]):
@@ -88,8 +104,8 @@ class ServerSpans:
             attributes["http.request.method_original"] = self.redactor.text(base.method, MAX_METHOD_CHARS)
         name = method if method != "_OTHER" else "HTTP"
         span = tracer.start_span(name, context=parent, kind=SpanKind.SERVER, attributes=attributes)
-        token = otel_context.attach(trace.set_span_in_context(span, parent))
-        _open.set((span, token))
+        opened = ServerSpan(span, name, otel_context.attach(trace.set_span_in_context(span, parent)))
+        opened.opened = _open.set(opened)
         trace_id, span_id = hex_ids(span.get_span_context())
         caller = trace.get_current_span(parent).get_span_context()
         return base._replace(
@@ -101,20 +117,25 @@ class ServerSpans:
         )
 
     def end(self, method: str, route: str | None, status: int, duration_ms: float) -> None:
-        """After the summary: route, status, end, and the span is no longer current."""
+        """After the summary: route, status, end; the span is no longer current, whatever
+        happens here (an unsampled span takes the calls and records nothing)."""
         opened = _open.get()
         if opened is None:
             return
-        _open.set(None)
-        span, token = opened
-        if route is not None:
-            span.set_attribute("http.route", route)
-            span.update_name(f"{span.name} {route}" if span.name != "HTTP" else span.name)
-        span.set_attribute("http.response.status_code", status)
-        if status >= 500:
-            span.set_status(Status(StatusCode.ERROR))
-        span.end()
-        otel_context.detach(token)
+        span = opened.span
+        try:
+            if route is not None:
+                span.set_attribute("http.route", route)
+                span.update_name(f"{opened.name} {route}" if opened.name != "HTTP" else opened.name)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_attribute("error.type", str(status))
+                span.set_status(Status(StatusCode.ERROR))
+            span.end()
+        finally:
+            otel_context.detach(opened.attached)
+            if opened.opened is not None:
+                _open.reset(opened.opened)
 
 
 class ClientSpans:
@@ -138,13 +159,15 @@ class ClientSpans:
 
     def end(self, handle: object, call: DependencyCall) -> None:
         span, token = cast(Opened, handle)  # what start returned
-        if call.status is not None:
-            span.set_attribute("http.response.status_code", call.status)
-        if call.error is not None or (call.status is not None and call.status >= 500):
-            span.set_attribute("error.type", call.error or str(call.status))
-            span.set_status(Status(StatusCode.ERROR))
-        span.end()
-        otel_context.detach(token)
+        try:
+            if call.status is not None:
+                span.set_attribute("http.response.status_code", call.status)
+            if call.error is not None or (call.status is not None and call.status >= 500):
+                span.set_attribute("error.type", call.error or str(call.status))
+                span.set_status(Status(StatusCode.ERROR))
+            span.end()
+        finally:
+            otel_context.detach(token)
 
     def inject(self, headers: dict[str, str]) -> bool:
         """The current context's propagation headers (the client span's, inside a call)."""
