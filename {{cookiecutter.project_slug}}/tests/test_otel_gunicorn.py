@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import pytest
 
 import gunicorn_helpers
-from gunicorn_helpers import get, gunicorn
+from gunicorn_helpers import free_port, get, gunicorn
 
 pytest.importorskip("opentelemetry.sdk", reason='the otel extra is not installed: pip install -e ".[otel]"')
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -177,3 +177,25 @@ def test_two_workers_export_every_span_once_with_the_ids_of_the_lines_and_no_sec
     assert resource["service.name"] == "shop-api"
     assert all(SECRET.encode() not in body for _, body in Receiver.bodies)
     assert SECRET not in server.stdout
+
+
+def test_a_collector_that_is_down_costs_requests_nothing_and_the_workers_still_exit_themselves() -> None:
+    """Exports fail (nothing listens on the port); requests are served as usual, and at SIGTERM
+    each worker gives up on what is queued within its share of the graceful timeout, rather
+    than retrying until the master kills it."""
+    env = {
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+        "OTEL_LOGS_EXPORTER": "otlp",
+        "OTEL_BSP_SCHEDULE_DELAY": "600000",
+        "OTEL_BLRP_SCHEDULE_DELAY": "600000",
+    }
+    with gunicorn(**env) as server:
+        for n in range(20):
+            assert get(f"{server.url}/health", {"X-Request-ID": f"down-{n}"})[0] == 200
+        stopping = time.monotonic()
+    stopped_in = time.monotonic() - stopping
+    assert stopped_in < 5  # the master would have killed them at 5 s
+    assert "SIGKILL" not in server.stdout
+    assert server.stdout.count("Worker exiting") == 2
