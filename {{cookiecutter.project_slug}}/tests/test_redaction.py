@@ -446,11 +446,16 @@ def test_top_level_extra_keys_are_redacted_and_bounded(app, logs) -> None:
         f"password:\n    {SECRET}",
         f"password = '{SECRET}'",
         f"PASSWORD := {SECRET}",
+        # A key among an XML tag's attributes, whose own value the tag's hides after them.
+        f'<ns:token a="1" password={SECRET}>v</ns:token>',
+        # Text that only looks like a tag (":Token ... =>" read as <ns:token ...>), found by the
+        # fuzzer: the key on the middle line lay between the "tag" and its hidden value.
+        f" password:Token {SECRET}\n password={SECRET}\n password=>{SECRET}",
     ],
     ids=[
         "escaped-quote", "comma", "semicolon", "ampersand", "paren", "angle", "passphrase", "card-spaces",
         "xml-attributes", "cdata", "yaml-block", "dotted-key", "dotted-colon", "split-quoted", "next-line",
-        "spaced", "walrus",
+        "spaced", "walrus", "key-among-xml-attributes", "lines-read-as-a-tag",
     ],
 )  # fmt: skip
 def test_value_shapes_in_free_text(text: str) -> None:

@@ -142,19 +142,23 @@ class TextRedactor:
                 starts.add(position)
                 position = lowered.find(needle, position + 1)
         spans: list[Span] = []
-        done = 0
+        hidden_from = done = 0
         for start in sorted(starts):
             match = self._key.match(text, start)
             if match is None and text[start - 1 : start] in ("<", ":"):
                 match = self._xml_key.match(text, start)
-            if match is None or match.end() < done:  # a value already hidden (pwd=pwd=..., api_key_token=...)
+            # Skipped: a key whose value would start inside the value last hidden (pwd=pwd=...,
+            # api_key_token=...). A key before it is read: an XML tag's attributes lie between
+            # its name and its hidden value (<ns:token a="1" password=x>...), and an XML match
+            # can run over several lines of text that only looks like a tag.
+            if match is None or hidden_from <= match.end() < done:
                 continue
             span = value_span(text, match.end(), match.group("sep"), start)
             if span is not None and span[1] > span[0]:
                 spans.append(span)
                 # Keys on later lines are still read even when this value hides them (an unclosed
                 # bracket hides REACH characters on): their own values may run further.
-                done = min(span[1], line_end(text, span[0]))
+                hidden_from, done = span[0], min(span[1], line_end(text, span[0]))
         return spans
 
 
