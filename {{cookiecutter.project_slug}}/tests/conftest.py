@@ -25,9 +25,7 @@ from {{ cookiecutter.package_name }}.config import FORMATS
 from {{ cookiecutter.package_name }}.observability import StepTimer, track_dependency
 from {{ cookiecutter.package_name }}.observability.testing import parse_lines
 
-from gunicorn_helpers import TEST_SETTINGS
-
-BASE_OVERRIDES = {**TEST_SETTINGS, "TESTING": "true"}
+from gunicorn_helpers import BASE_OVERRIDES
 
 
 @dataclass

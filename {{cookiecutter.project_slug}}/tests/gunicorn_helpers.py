@@ -29,6 +29,8 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 # the project), and /health, the tests' "any request", summarised at INFO (test_probes.py
 # checks the default that keeps successful probes at DEBUG).
 TEST_SETTINGS = {"ENV_FILE": "", "LOG_FILE": "", "LOG_PROBE_PATHS": ""}
+# What tests build apps with in-process (``create_app`` overrides).
+BASE_OVERRIDES = {**TEST_SETTINGS, "TESTING": "true"}
 
 
 # The three ways the service starts; each must refuse a bad setting with one CRITICAL line.
@@ -147,6 +149,30 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def readme_commands(block: str) -> list[str]:
+    """The commands of a README code block, one a line: comments and a trailing ``  # ...`` go."""
+    return [
+        line.split("  # ")[0].strip()
+        for line in block.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def run_shell(command: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+    """Run a runbook command as a reader would: bash with pipefail, in the project, with the
+    tests' environment, ``env`` and this virtualenv's tools (flask, the log script) first."""
+    search_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=PROJECT_ROOT,
+        env=service_env(**{"PATH": search_path, **env}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def raw_request(url: str, head: bytes) -> bytes:

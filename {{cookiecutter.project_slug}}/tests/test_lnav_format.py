@@ -21,12 +21,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from conftest import BASE_OVERRIDES
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.observability import track_dependency
 from {{ cookiecutter.package_name }}.observability.testing import parse_line
 
-from gunicorn_helpers import PACKAGE, PROJECT_ROOT
+from gunicorn_helpers import BASE_OVERRIDES, PACKAGE, PROJECT_ROOT
 
 FORMAT_FILE = PROJECT_ROOT / "lnav" / f"{PACKAGE}_log.json"
 FORMATS = json.loads(FORMAT_FILE.read_text("utf-8"))

@@ -18,7 +18,6 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
-from conftest import BASE_OVERRIDES
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.logs import logs_group
 from {{ cookiecutter.package_name }}.logs.reading import parse_record
@@ -27,6 +26,8 @@ from {{ cookiecutter.package_name }}.observability.context import LogContext
 from {{ cookiecutter.package_name }}.observability.formatting import JsonFormatter, ServiceIdentity, TextFormatter, render_json
 from {{ cookiecutter.package_name }}.observability.redaction import Redactor
 from {{ cookiecutter.package_name }}.observability.schemas import mapper_for
+
+from gunicorn_helpers import BASE_OVERRIDES
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SCHEMAS = ["native", "ecs", "gcp", "datadog"]

@@ -23,7 +23,6 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
-from conftest import BASE_OVERRIDES
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import DEFAULT_SERVICE_NAME, FORMATS
 from {{ cookiecutter.package_name }}.logs import logs_group
@@ -32,7 +31,7 @@ from {{ cookiecutter.package_name }}.logs.pretty import follow_lines
 from {{ cookiecutter.package_name }}.observability.formatting import ServiceIdentity, TextFormatter, render_json, utc_timestamp
 from {{ cookiecutter.package_name }}.observability.schemas import mapper_for
 
-from gunicorn_helpers import PACKAGE, PROJECT_ROOT, service_env
+from gunicorn_helpers import BASE_OVERRIDES, PACKAGE, PROJECT_ROOT, service_env
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 HEAD = re.compile(r"\d\d:\d\d:\d\d\.\d{3} (\S+) +(\S+) +(\S+)")

@@ -11,11 +11,8 @@ a path, or the dependency they called).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +20,7 @@ import pytest
 from {{ cookiecutter.package_name }}.config import FORMATS
 from {{ cookiecutter.package_name }}.observability import set_user_context
 
-from gunicorn_helpers import PROJECT_ROOT, service_env
+from gunicorn_helpers import PROJECT_ROOT, readme_commands, run_shell
 
 BLOCK = re.compile(r"<!-- runbook-test -->\n```bash\n(.*?)```", re.DOTALL)
 # A marked table: every code span in its rows' second and later columns is a command
@@ -41,12 +38,7 @@ def table_commands(table: str) -> list[str]:
 
 def runbook_commands() -> list[str]:
     readme = (PROJECT_ROOT / "README.md").read_text()
-    commands = [
-        line.split("  # ")[0].strip()
-        for block in BLOCK.findall(readme)
-        for line in block.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    commands = [command for block in BLOCK.findall(readme) for command in readme_commands(block)]
     return commands + [command for table in TABLE.findall(readme) for command in table_commands(table)]
 
 
@@ -91,17 +83,7 @@ def test_readme_has_runbook_commands() -> None:
 def test_runbook_command_works_on_real_logs(command: str, log_file: Path) -> None:
     if command.startswith("jq ") and shutil.which("jq") is None:
         pytest.skip("jq is not installed")
-    search_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # this venv's flask
-    env = service_env(**RUNBOOK_ENV, LOG=str(log_file), PATH=search_path)
-    result = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_shell(command, **RUNBOOK_ENV, LOG=str(log_file))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), f"no output from: {command}"
     assert "s3cr3t" not in result.stdout

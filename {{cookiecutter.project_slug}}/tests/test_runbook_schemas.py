@@ -9,31 +9,26 @@ it is about, so the schema's field names in the README cannot drift from what is
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from conftest import BASE_OVERRIDES
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.observability import StepTimer, track_dependency
 
-from gunicorn_helpers import PROJECT_ROOT
+from gunicorn_helpers import BASE_OVERRIDES, PROJECT_ROOT, readme_commands, run_shell
 
 BLOCK = re.compile(r"<!-- runbook-test schema=(\w+) -->\n```bash\n(.*?)```", re.DOTALL)
 
 
 def schema_commands() -> list[tuple[str, str]]:
     return [
-        (schema, line.split("  # ")[0].strip())
+        (schema, command)
         for schema, block in BLOCK.findall((PROJECT_ROOT / "README.md").read_text())
-        for line in block.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
+        for command in readme_commands(block)
     ]
 
 
@@ -79,22 +74,7 @@ def schema_log(logs, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
 def test_schema_query_works_on_real_logs(schema_log: Path, command: str) -> None:
     if shutil.which("jq") is None:
         pytest.skip("jq is not installed")
-    env = {
-        **os.environ,
-        "RID": "rb-checkout",
-        "LOG": str(schema_log),
-        "ENV_FILE": "",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    result = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_shell(command, RID="rb-checkout", LOG=str(schema_log))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), f"no output from: {command}"
     assert "s3cr3t" not in result.stdout

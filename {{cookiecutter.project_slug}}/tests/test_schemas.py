@@ -32,12 +32,13 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from conftest import BASE_OVERRIDES
 from {{ cookiecutter.package_name }}.observability.context import LogContext
 from {{ cookiecutter.package_name }}.observability.formatting import JsonFormatter, ServiceIdentity, render_json
 from {{ cookiecutter.package_name }}.observability.redaction import Redactor
 from {{ cookiecutter.package_name }}.observability.schemas import SCHEMAS, mapper_for, schema_of, to_native
 from {{ cookiecutter.package_name }}.observability.schemas.datadog import dd_trace_id
+
+from gunicorn_helpers import BASE_OVERRIDES
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "53995c3f42cd8ad8"  # this request's span

@@ -19,12 +19,11 @@ from flask import Flask, request
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.observability import sentry as sentry_module
 
-from gunicorn_helpers import TEST_SETTINGS
+from gunicorn_helpers import BASE_OVERRIDES
 
 sentry_sdk = pytest.importorskip("sentry_sdk", reason='the sentry extra is not installed: pip install -e ".[sentry]"')
 from sentry_sdk.transport import Transport  # noqa: E402 - only with the extra
 
-BASE_OVERRIDES = {**TEST_SETTINGS, "TESTING": "true"}
 DSN = "https://publickey@o0.ingest.sentry.io/1"
 # One secret per place it is planted; none is a substring of another.
 SECRETS = {
